@@ -1,0 +1,2 @@
+/** Benchmark programs; results go to docs/BENCHMARKS.md. */
+package dev.qmpkit.benchmarks;

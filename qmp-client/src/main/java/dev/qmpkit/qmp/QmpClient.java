@@ -1,0 +1,173 @@
+package dev.qmpkit.qmp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.qmpkit.qmp.command.QmpCommands;
+import dev.qmpkit.qmp.internal.DefaultQmpClient;
+import java.io.FileDescriptor;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+
+/**
+ * An asynchronous connection to one QEMU monitor (QMP).
+ *
+ * <p>Thread-safe: any number of threads may issue commands concurrently. Each command gets a
+ * unique id with the reserved prefix {@value #ID_PREFIX}; replies are routed by id, never by
+ * order. Futures complete on the I/O thread: chain blocking work with the {@code *Async}
+ * methods of {@link CompletableFuture}, or use {@link #blocking()}.
+ *
+ * <p>Futures fail with the {@link QmpException} family: {@link QmpCommandException} when QEMU
+ * answers with an error, {@link QmpTimeoutException} when no reply comes in time,
+ * {@link QmpConnectionException} when the connection is lost (every pending command fails
+ * promptly, with the cause).
+ */
+public interface QmpClient extends AutoCloseable {
+
+    /** Prefix of the ids this client puts on commands. */
+    String ID_PREFIX = "qmpkit-";
+
+    /**
+     * Connects to a monitor QEMU serves ({@code -qmp unix:PATH,server=on,wait=off} or
+     * {@code -qmp tcp:HOST:PORT,server=on,wait=off}), reads the greeting and negotiates
+     * capabilities. No command is sent before negotiation completes.
+     *
+     * @param endpoint where the monitor listens; never null
+     * @param options client options; never null
+     * @return a future completed with the ready client, or failed with a
+     *         {@link QmpConnectionException}, {@link QmpTimeoutException} or {@link QmpProtocolException}
+     */
+    static CompletableFuture<QmpClient> connect(QmpEndpoint endpoint, QmpOptions options) {
+        return DefaultQmpClient.connect(endpoint, options);
+    }
+
+    /**
+     * Blocking {@link #connect}.
+     *
+     * @param endpoint where the monitor listens; never null
+     * @param options client options; never null
+     * @return the ready client
+     * @throws QmpException when the connection or negotiation fails
+     */
+    static QmpClient connectBlocking(QmpEndpoint endpoint, QmpOptions options) {
+        return Futures.await(connect(endpoint, options));
+    }
+
+    /** @return QEMU's greeting; never null */
+    Greeting greeting();
+
+    /** @return the QEMU version from the greeting; never null */
+    default QemuVersion qemuVersion() {
+        return greeting().version();
+    }
+
+    /** @return whether the {@code oob} capability was negotiated */
+    boolean oobEnabled();
+
+    /** @return the connection's current state; never null */
+    ConnectionState state();
+
+    /** @return the options this client was created with; never null */
+    QmpOptions options();
+
+    /**
+     * Sends a command.
+     *
+     * @param command the QMP command name, e.g. {@code query-status}; never null or blank
+     * @param arguments the {@code arguments} object: a {@link JsonNode}, a {@code Map}, a record
+     *                  or any Jackson-serialisable object; null for none
+     * @param options per-command settings; never null
+     * @return the command's {@code return} value (an empty object when QEMU returns {}),
+     *         or a failure from the {@link QmpException} family
+     * @throws IllegalArgumentException at once when the name is blank or the arguments do not
+     *         serialise to a JSON object
+     */
+    CompletableFuture<JsonNode> execute(String command, Object arguments, CommandOptions options);
+
+    /**
+     * Sends a command with the default options.
+     *
+     * @param command the command name; never null
+     * @param arguments the arguments, or null for none
+     * @return the {@code return} value
+     */
+    default CompletableFuture<JsonNode> execute(String command, Object arguments) {
+        return execute(command, arguments, CommandOptions.defaults());
+    }
+
+    /**
+     * Sends a command without arguments.
+     *
+     * @param command the command name; never null
+     * @return the {@code return} value
+     */
+    default CompletableFuture<JsonNode> execute(String command) {
+        return execute(command, null, CommandOptions.defaults());
+    }
+
+    /**
+     * Sends a command and converts its {@code return} value.
+     *
+     * @param command the command name; never null
+     * @param arguments the arguments, or null for none
+     * @param type the type Jackson converts the return value to; never null
+     * @param <T> the result type
+     * @return the converted value
+     */
+    <T> CompletableFuture<T> execute(String command, Object arguments, Class<T> type);
+
+    /**
+     * Sends an open file descriptor over the Unix socket (SCM_RIGHTS) immediately followed by
+     * a command that consumes it ({@code getfd} or {@code add-fd}). The descriptor stays
+     * owned by the caller; QEMU receives its own duplicate.
+     *
+     * @param fd an open descriptor, e.g. {@code new RandomAccessFile(file, "r").getFD()}; never null
+     * @param command {@code getfd} or {@code add-fd}; never null
+     * @param arguments the command's arguments; may be null
+     * @return the command's return value
+     * @throws UnsupportedOperationException when the transport cannot pass descriptors
+     *         (TCP, or the NIO fallback when the native transport is unavailable)
+     */
+    CompletableFuture<JsonNode> executeWithFd(FileDescriptor fd, String command, Object arguments);
+
+    /**
+     * Registers a listener for events.
+     *
+     * @param eventName the event name, or null for all events
+     * @param filter further filter; null accepts all
+     * @param listener receives matching events on the event executor; never null
+     * @return the subscription, to close when done
+     */
+    EventSubscription subscribe(String eventName, Predicate<QmpEvent> filter, EventListener listener);
+
+    /**
+     * Starts waiting for an event <em>now</em>. Call it before sending the command that
+     * triggers the event, so an event that arrives before the caller starts waiting is not
+     * missed.
+     *
+     * @param eventName the event name; never null
+     * @param filter further filter; null accepts the first event of that name
+     * @param timeout how long to wait; positive, never null
+     * @return a future completed with the first matching event, or failed with a
+     *         {@link QmpTimeoutException} or {@link QmpConnectionException}
+     */
+    CompletableFuture<QmpEvent> awaitEvent(String eventName, Predicate<QmpEvent> filter, Duration timeout);
+
+    /** @return the typed command API over this client; never null */
+    QmpCommands commands();
+
+    /** @return a blocking view over this client; never null */
+    BlockingQmpClient blocking();
+
+    /**
+     * @return a future completed when the connection ends for good (closed, or lost without
+     *         a reconnect), with the reason; never completed exceptionally
+     */
+    CompletableFuture<QmpException> closeFuture();
+
+    /**
+     * Closes the connection. Pending commands fail with {@link QmpConnectionException}.
+     * Idempotent; does not close borrowed {@link QmpResources}.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,2 @@
+/** Typed requests and replies (records) for the QMP commands the SDK uses. */
+package dev.qmpkit.qmp.command;

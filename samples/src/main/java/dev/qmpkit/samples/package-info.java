@@ -1,0 +1,2 @@
+/** Sample programs and the qmpkit command-line launcher. */
+package dev.qmpkit.samples;

@@ -1,0 +1,2 @@
+/** VM templating: description, template save, manifest, clone, pool. */
+package dev.qmpkit.templating;

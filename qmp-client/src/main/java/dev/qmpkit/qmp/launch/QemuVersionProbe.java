@@ -1,0 +1,118 @@
+package dev.qmpkit.qmp.launch;
+
+import dev.qmpkit.qmp.QemuVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds out, without starting a VM, what a QEMU binary is and which launcher features it
+ * supports ({@code --version}, {@code -run-with help}). Each binary is probed once per JVM
+ * (and again if its file changes); a probe takes a few tens of milliseconds.
+ */
+public final class QemuVersionProbe {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QemuVersionProbe.class);
+    private static final Pattern VERSION = Pattern.compile("version (\\d+)\\.(\\d+)(?:\\.(\\d+))?");
+    private static final long PROBE_TIMEOUT_SECONDS = 10;
+    private static final Map<Key, QemuBinaryInfo> CACHE = new ConcurrentHashMap<>();
+
+    private QemuVersionProbe() {
+    }
+
+    /**
+     * What a QEMU binary reports about itself.
+     *
+     * @param version the version from {@code --version}; never null
+     * @param versionLine the first line of {@code --version}, with the distribution's package string; never null
+     * @param exitWithParent whether {@code -run-with exit-with-parent=on} is supported (QEMU 10.1+)
+     */
+    public record QemuBinaryInfo(QemuVersion version, String versionLine, boolean exitWithParent) {
+        /** Validates. */
+        public QemuBinaryInfo {
+            Objects.requireNonNull(version, "version");
+            Objects.requireNonNull(versionLine, "versionLine");
+        }
+    }
+
+    /**
+     * @param binary the QEMU to probe; never null
+     * @return what it supports, cached per binary
+     * @throws QemuLaunchException when the binary cannot be run or does not look like QEMU
+     */
+    public static QemuBinaryInfo probe(QemuBinary binary) {
+        Objects.requireNonNull(binary, "binary");
+        FileTime mtime;
+        try {
+            mtime = Files.getLastModifiedTime(binary.executable());
+        } catch (IOException e) {
+            throw new QemuLaunchException("QEMU binary " + binary.executable() + " cannot be read: " + e.getMessage()
+                    + ". Install QEMU (./scripts/install-qemu.sh) or pass the right path.", e);
+        }
+        return CACHE.computeIfAbsent(new Key(binary, mtime), k -> probeUncached(binary));
+    }
+
+    private static QemuBinaryInfo probeUncached(QemuBinary binary) {
+        String version = run(binary, "--version");
+        String firstLine = version.lines().findFirst().orElse("").trim();
+        Matcher m = VERSION.matcher(firstLine);
+        if (!m.find()) {
+            throw new QemuLaunchException(binary.executable() + " --version did not print a QEMU version: '"
+                    + firstLine + "'", null);
+        }
+        QemuVersion v = new QemuVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+                m.group(3) == null ? 0 : Integer.parseInt(m.group(3)));
+        // QEMU before 9.0 has no -run-with at all and answers "invalid option"; exit-with-parent came later still.
+        boolean exitWithParent = run(binary, "-run-with", "help").contains("exit-with-parent");
+        QemuBinaryInfo info = new QemuBinaryInfo(v, firstLine, exitWithParent);
+        LOG.debug("probed {}: {}", binary.executable(), info);
+        return info;
+    }
+
+    /** Runs the binary with the firmware args and returns stdout and stderr together. */
+    private static String run(QemuBinary binary, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binary.executable().toString());
+        cmd.addAll(binary.firmwareArgs());
+        cmd.addAll(List.of(args));
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        } catch (IOException e) {
+            throw new QemuLaunchException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
+        }
+        try (InputStream in = p.getInputStream()) {
+            // Help output is a few KB; bound it anyway so a strange binary cannot exhaust memory.
+            byte[] out = in.readNBytes(256 * 1024);
+            if (!p.waitFor(PROBE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new QemuLaunchException(String.join(" ", cmd) + " did not exit within "
+                        + PROBE_TIMEOUT_SECONDS + " s", null);
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            p.destroyForcibly();
+            throw new QemuLaunchException("cannot read the output of " + String.join(" ", cmd) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new QemuLaunchException("interrupted while probing " + binary.executable(), e);
+        }
+    }
+
+    private record Key(QemuBinary binary, FileTime mtime) {
+    }
+}

@@ -1,0 +1,50 @@
+package dev.qmpkit.templating.inspect;
+
+/**
+ * Stable identifiers of readiness findings: scripts and tests match on these, never on the
+ * text. The {@link #name()} is the code printed in reports.
+ */
+public enum FindingCode {
+    /** Guest boot RAM not provided by any memory backend (always migrated in full). */
+    RAM_WITHOUT_BACKEND,
+    /** RAM from {@code -mem-path} (an unnamed temporary file in a directory); cannot be templated. */
+    RAM_MEM_PATH,
+    /** A guest RAM backend that is not a {@code memory-backend-file} (ram, memfd): migrated in full, never shared with clones. */
+    RAM_NOT_FILE,
+    /** A template's file backend with {@code share=off}: the guest's writes never reach the file. */
+    RAM_NOT_SHARED,
+    /** A template's file backend opened read-only: the template cannot write its RAM to the file. */
+    RAM_READONLY,
+    /** A clone's file backend with {@code share=on}: the clone writes into the template's file. */
+    CLONE_RAM_SHARED,
+    /** A clone's file backend opened writable ({@code readonly=off}) on QEMU 8.2+: a discard could punch holes in the template file. */
+    CLONE_RAM_WRITABLE_FILE,
+    /** A clone's backend with {@code readonly=on} but {@code rom} not {@code off}, or {@code readonly=on} on QEMU without {@code rom}: guest RAM read-only, the guest dies. */
+    CLONE_RAM_READONLY_GUEST,
+    /** A memory backend no device or node uses. */
+    BACKEND_UNUSED,
+    /** A vhost-user device or netdev: relies on really shared memory. */
+    VHOST_USER,
+    /** Multi-process QEMU objects ({@code x-remote-object}, {@code x-pci-proxy-dev}, the {@code x-remote} machine). */
+    MULTI_PROCESS,
+    /** virtio-balloon with {@code free-page-reporting=on}: discards RAM. */
+    BALLOON_FREE_PAGE_REPORTING,
+    /** virtio-balloon inflated (actual below guest RAM): inflation discards RAM. */
+    BALLOON_INFLATED,
+    /** A virtio-mem device: cannot discard file-backed template RAM. */
+    VIRTIO_MEM,
+    /** Migration capability {@code release-ram} on: discards RAM on the source. */
+    RELEASE_RAM,
+    /** Migration capability {@code postcopy-ram} on: incompatible with {@code x-ignore-shared}. */
+    POSTCOPY_RAM,
+    /** {@code mapped-ram} together with {@code x-ignore-shared}. */
+    MAPPED_RAM_WITH_IGNORE_SHARED,
+    /** This QEMU has no {@code x-ignore-shared} capability. */
+    IGNORE_SHARED_UNSUPPORTED,
+    /** A NIC in a template: its MAC travels in migrated state, so every clone gets the same MAC. */
+    NIC_MAC_SHARED,
+    /** A non-nil SMBIOS UUID in a template: every clone reports it. */
+    UUID_SHARED,
+    /** No vmgenid device: clones cannot be told they are clones. */
+    VMGENID_MISSING
+}

@@ -1,0 +1,36 @@
+package dev.qmpkit.templating.inspect;
+
+import dev.qmpkit.qmp.QmpException;
+import java.util.Objects;
+
+/**
+ * Refusal to enable a migration capability that would break VM templating, raised by
+ * {@link MigrationCapabilityGuard} before anything is sent to QEMU.
+ */
+public class UnsafeCapabilityException extends QmpException {
+    private static final long serialVersionUID = 1L;
+
+    private final String capability;
+    private final VmRole role;
+
+    /**
+     * @param capability the refused capability, e.g. {@code release-ram}; never null
+     * @param role the role of the VM it was to be enabled on; never null
+     * @param message why, and the fix; never null
+     */
+    public UnsafeCapabilityException(String capability, VmRole role, String message) {
+        super(message);
+        this.capability = Objects.requireNonNull(capability, "capability");
+        this.role = Objects.requireNonNull(role, "role");
+    }
+
+    /** @return the refused capability; never null */
+    public String capability() {
+        return capability;
+    }
+
+    /** @return the role of the VM; never null */
+    public VmRole role() {
+        return role;
+    }
+}

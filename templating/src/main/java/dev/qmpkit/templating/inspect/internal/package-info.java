@@ -1,0 +1,2 @@
+/** Implementation of the inspection and readiness rules; not public API. */
+package dev.qmpkit.templating.inspect.internal;

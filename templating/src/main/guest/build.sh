@@ -1,7 +1,7 @@
 #!/bin/sh
 # Assembles the built-in test guest into a flat Multiboot image.
 # Usage: build.sh OUTPUT.bin   (needs GNU binutils: as, ld, objcopy)
-# After a change to counter.S, paste `base64 -w0 OUTPUT.bin` into BuiltinGuest.IMAGE_BASE64;
+# After a change to counter.S, paste `base64 -w0 OUTPUT.bin` into GuestImage.BASE64 (templating/src/main/java/dev/qmpkit/templating/guest);
 # BuiltinGuestTest fails until both agree.
 set -eu
 out=${1:?usage: build.sh OUTPUT.bin}

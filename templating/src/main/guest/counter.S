@@ -2,7 +2,7 @@
  * qmpkit built-in test guest: a Multiboot (v1) kernel for QEMU's -kernel option.
  *
  * Assembled into a flat binary (a.out kludge, flag bit 16) by build.sh; the bytes are
- * embedded in dev.qmpkit.templating.guest.BuiltinGuest, and BuiltinGuestTest re-assembles
+ * embedded in dev.qmpkit.templating.guest.GuestImage, and BuiltinGuestTest re-assembles
  * this file to prove source and bytes match. The layout constants below are mirrored in
  * BuiltinGuest (the test checks that too): change both or neither.
  *

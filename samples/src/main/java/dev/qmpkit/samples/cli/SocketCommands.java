@@ -1,0 +1,124 @@
+package dev.qmpkit.samples.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.QmpEndpoint;
+import dev.qmpkit.qmp.QmpOptions;
+import dev.qmpkit.samples.CheckVm;
+import dev.qmpkit.samples.QuickStart;
+import dev.qmpkit.samples.WatchEvents;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+
+/** The subcommands that talk to a VM somebody else started, through its QMP socket. */
+public final class SocketCommands {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SocketCommands() {
+    }
+
+    /** @return {@code quickstart --socket PATH [--seconds N]} */
+    public static Subcommand quickstart() {
+        return new Subcommand("quickstart", "--socket PATH [--seconds N]",
+                "the QuickStart sample: print a running QEMU's version and status, run a command, print events",
+                Set.of("--socket", "--seconds"), Set.of(), (a, ctx) -> {
+                    int seconds = a.intValue("--seconds", 5, 0, 3600);
+                    a.positional(0, 0, "");
+                    Path socket = socket(a);
+                    QuickStart.run(socket, Duration.ofSeconds(seconds), ctx.out());
+                    return 0;
+                });
+    }
+
+    /** @return {@code check --socket PATH [--json FILE]} */
+    public static Subcommand check() {
+        return new Subcommand("check", "--socket PATH [--json FILE]",
+                "readiness report: can this running VM be a template? exit 0 ready, 1 not",
+                Set.of("--socket", "--json"), Set.of(), (a, ctx) -> {
+                    String json = a.value("--json");
+                    a.positional(0, 0, "");
+                    Path socket = socket(a);
+                    boolean ready = CheckVm.run(socket, ctx.out(), json == null ? null : Path.of(json));
+                    return ready ? 0 : 1;
+                });
+    }
+
+    /** @return {@code qmp --socket PATH COMMAND [JSON]} */
+    public static Subcommand qmp() {
+        return new Subcommand("qmp", "--socket PATH COMMAND [JSON-ARGUMENTS]",
+                "run one QMP command and print QEMU's answer as JSON, e.g. qmp --socket s query-status",
+                Set.of("--socket"), Set.of(), (a, ctx) -> {
+                    var pos = a.positional(1, 2, "COMMAND (e.g. query-status)");
+                    JsonNode arguments = pos.size() > 1 ? parseArguments(pos.get(1)) : null;
+                    Path socket = socket(a);
+                    try (QmpClient qmp = connect(socket)) {
+                        JsonNode result = qmp.blocking().execute(pos.get(0), arguments);
+                        ctx.out().println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+                    }
+                    return 0;
+                });
+    }
+
+    /** @return {@code events --socket PATH [--count N] [--seconds N]} */
+    public static Subcommand events() {
+        return new Subcommand("events", "--socket PATH [--count N] [--seconds N]",
+                "print a VM's events as JSON lines until Ctrl-C, QEMU exits, or the count or time is reached",
+                Set.of("--socket", "--count", "--seconds"), Set.of(), (a, ctx) -> {
+                    int count = a.intValue("--count", 0, 0, Integer.MAX_VALUE);
+                    int seconds = a.intValue("--seconds", 0, 0, Integer.MAX_VALUE);
+                    a.positional(0, 0, "");
+                    Path socket = socket(a);
+                    WatchEvents.run(socket, count, seconds == 0 ? null : Duration.ofSeconds(seconds),
+                            ctx.out(), ctx.err());
+                    return 0;
+                });
+    }
+
+    /**
+     * @param socket a QMP socket path; never null
+     * @return a connected client
+     */
+    static QmpClient connect(Path socket) {
+        return QmpClient.connectBlocking(QmpEndpoint.unix(socket), QmpOptions.defaults());
+    }
+
+    static JsonNode parseArguments(String text) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new UsageException("arguments are not valid JSON: " + e.getOriginalMessage()
+                    + " (write them as one object, e.g. '{\"id\":\"pc.ram\"}')");
+        }
+        if (node == null || !node.isObject()) {
+            throw new UsageException("arguments must be a JSON object, e.g. '{\"path\":\"/machine\"}'");
+        }
+        return node;
+    }
+
+    /** Checks --socket names a Unix socket, so the common mistakes get a precise message. */
+    static Path socket(Args a) {
+        String value = a.required("--socket");
+        Path p = Path.of(value);
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(p)) {
+            throw new CliFailure("no QMP socket at " + p,
+                    "start QEMU with -qmp unix:" + p + ",server=on,wait=off, or pass the right --socket", null);
+        }
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode");
+            if ((mode & 0170000) != 0140000) {
+                throw new CliFailure(p + " is not a socket",
+                        "pass the path QEMU was given in -qmp unix:PATH,server=on,wait=off", null);
+            }
+        } catch (UnsupportedOperationException | IOException e) {
+            // Not a POSIX file system view: let the connection attempt report the problem.
+        }
+        return p;
+    }
+}

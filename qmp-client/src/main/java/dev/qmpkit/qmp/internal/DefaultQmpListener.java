@@ -1,15 +1,181 @@
 package dev.qmpkit.qmp.internal;
 
+import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.QmpConnectionException;
 import dev.qmpkit.qmp.QmpListener;
 import dev.qmpkit.qmp.QmpOptions;
+import dev.qmpkit.qmp.QmpTimeoutException;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** STUB: to be implemented. */
-public final class DefaultQmpListener {
-    private DefaultQmpListener() {
+/**
+ * Listen mode: binds a Unix socket (mode 0600) and hands out a negotiated client for each
+ * QEMU that connects. Each connection's handshake starts as soon as QEMU connects, so the
+ * greeting is read while the caller is still on its way to {@link #accept}.
+ */
+public final class DefaultQmpListener implements QmpListener {
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultQmpListener.class);
+
+    private final Path path;
+    private final QmpOptions options;
+    private final DefaultQmpResources resources;
+    private final Channel server;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    // Guarded by "this": handshakes that finished (or are running) but nobody accepted yet,
+    // and accept() calls waiting for a connection.
+    private final ArrayDeque<CompletableFuture<QmpClient>> ready = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<QmpClient>> waiting = new ArrayDeque<>();
+
+    private DefaultQmpListener(Path path, QmpOptions options, DefaultQmpResources resources) {
+        this.path = path;
+        this.options = options;
+        this.resources = resources;
+        ServerBootstrap b = new ServerBootstrap()
+                .group(resources.group())
+                .channel(Transports.serverChannel(resources))
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        onAccepted(ch);
+                    }
+                });
+        try {
+            this.server = b.bind(Transports.unixAddress(resources, path)).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            throw new QmpConnectionException("cannot listen on " + path + ": " + e.getMessage(), e);
+        }
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | RuntimeException e) {
+            server.close().syncUninterruptibly();
+            deleteQuietly();
+            throw new QmpConnectionException("cannot make the QMP socket " + path + " private (0600): " + e, e);
+        }
     }
 
+    /**
+     * @param path where to bind; never null; must not exist
+     * @param options options for accepted clients; never null
+     * @return the bound listener
+     */
     public static QmpListener bind(Path path, QmpOptions options) {
-        throw new UnsupportedOperationException("TODO");
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new QmpConnectionException("cannot listen on " + path + ": the path already exists; "
+                    + "it is never deleted or reused, choose a fresh path in a private directory");
+        }
+        return new DefaultQmpListener(path.toAbsolutePath(), options, DefaultQmpResources.of(options.resources()));
+    }
+
+    private void onAccepted(Channel ch) {
+        DefaultQmpClient client = DefaultQmpClient.accepted("unix:" + path + " (accepted)", options, resources);
+        QmpConnection c = client.newConnection();
+        Transports.initPipeline(ch, c, options.maxMessageSize());
+        CompletableFuture<QmpClient> negotiated = client.adopt(c);
+        if (closed.get()) {
+            c.close(new QmpConnectionException("listener closed"));
+        }
+        CompletableFuture<QmpClient> taker;
+        synchronized (this) {
+            taker = waiting.pollFirst();
+            if (taker == null) {
+                ready.addLast(negotiated);
+                return;
+            }
+        }
+        hand(negotiated, taker);
+    }
+
+    private static void hand(CompletableFuture<QmpClient> negotiated, CompletableFuture<QmpClient> taker) {
+        negotiated.whenComplete((client, e) -> {
+            if (e != null) {
+                taker.completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e);
+            } else if (!taker.complete(client)) {
+                client.close(); // the caller gave up (timeout) before this connection was ready
+            }
+        });
+    }
+
+    @Override
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public CompletableFuture<QmpClient> accept(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        CompletableFuture<QmpClient> taker = new CompletableFuture<>();
+        if (closed.get()) {
+            taker.completeExceptionally(new QmpConnectionException("listener on " + path + " is closed"));
+            return taker;
+        }
+        CompletableFuture<QmpClient> negotiated;
+        synchronized (this) {
+            negotiated = ready.pollFirst();
+            if (negotiated == null) {
+                waiting.addLast(taker);
+            }
+        }
+        if (negotiated != null) {
+            hand(negotiated, taker);
+        }
+        io.netty.util.Timeout t = resources.timer().newTimeout(x -> {
+            synchronized (this) {
+                waiting.remove(taker);
+            }
+            taker.completeExceptionally(new QmpTimeoutException("no QEMU connected to " + path + " and negotiated within "
+                    + timeout + "; was QEMU started with -chardev socket,id=mon0,path=" + path
+                    + " -mon chardev=mon0,mode=control?", timeout));
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        taker.whenComplete((c, e) -> t.cancel());
+        return taker;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        deleteQuietly();
+        synchronized (this) {
+            CompletableFuture<QmpClient> w;
+            while ((w = waiting.pollFirst()) != null) {
+                w.completeExceptionally(new QmpConnectionException("listener on " + path + " was closed"));
+            }
+            CompletableFuture<QmpClient> r;
+            while ((r = ready.pollFirst()) != null) {
+                r.thenAccept(QmpClient::close);
+            }
+        }
+    }
+
+    private void deleteQuietly() {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.debug("could not delete {}: {}", path, e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "QmpListener[" + path + "]";
     }
 }

@@ -1,0 +1,380 @@
+package dev.qmpkit.qmp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.qmpkit.qmp.testing.FakeMonitor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The client against the fake monitor: the happy path, routing, timeouts, validation, close. */
+@Timeout(30)
+class QmpClientTest {
+    private FakeMonitor monitor;
+
+    @BeforeEach
+    void start() {
+        monitor = FakeMonitor.start();
+    }
+
+    @AfterEach
+    void stop() {
+        monitor.close();
+    }
+
+    private QmpClient connect(QmpOptions.Builder b) {
+        return QmpClient.connectBlocking(monitor.endpoint(), b.build());
+    }
+
+    @Test
+    void negotiatesAndExecutes() {
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            assertThat(c.state()).isEqualTo(ConnectionState.RUNNING);
+            assertThat(c.qemuVersion()).isEqualTo(new QemuVersion(10, 0, 2));
+            assertThat(c.greeting().packageName()).startsWith("Debian");
+            assertThat(c.oobEnabled()).isTrue();
+            assertThat(monitor.capabilitiesArguments().toString()).isEqualTo("{\"enable\":[\"oob\"]}");
+            JsonNode status = c.blocking().execute("query-status");
+            assertThat(status.get("status").asText()).isEqualTo("running");
+            assertThat(monitor.received()).containsExactly("qmp_capabilities", "query-status");
+        }
+    }
+
+    @Test
+    void doesNotAskForOobWhenDisabled() {
+        try (QmpClient c = connect(QmpOptions.builder().enableOob(false))) {
+            assertThat(c.oobEnabled()).isFalse();
+            assertThat(monitor.capabilitiesArguments()).isNull();
+            assertThatThrownBy(() -> c.execute("query-status", null, CommandOptions.oob()))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("oob");
+        }
+    }
+
+    @Test
+    void sendsArgumentsAndExecOob() throws Exception {
+        List<JsonNode> seen = new CopyOnWriteArrayList<>();
+        monitor.on("echo", r -> {
+            seen.add(r.message());
+            r.reply(r.arguments().toString());
+        });
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            record Args(String name, int n) { }
+            assertThat(c.blocking().execute("echo", new Args("x", 3)).toString()).isEqualTo("{\"name\":\"x\",\"n\":3}");
+            assertThat(c.execute("echo", Map.of("a", 1), CommandOptions.oob()).get().get("a").asInt()).isEqualTo(1);
+            Args back = c.execute("echo", Map.of("name", "y", "n", 7), Args.class).get();
+            assertThat(back).isEqualTo(new Args("y", 7));
+            assertThat(seen.get(1).has("exec-oob")).isTrue();
+            assertThat(seen.get(0).get("id").asText()).startsWith(QmpClient.ID_PREFIX);
+        }
+    }
+
+    @Test
+    void errorReplyBecomesCommandException() {
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            assertThatThrownBy(() -> c.blocking().execute("no-such-command"))
+                    .isInstanceOfSatisfying(QmpCommandException.class, e -> {
+                        assertThat(e.command()).isEqualTo("no-such-command");
+                        assertThat(e.errorClass()).isEqualTo("CommandNotFound");
+                        assertThat(e.getMessage()).contains("QEMU 10.0.2");
+                    });
+        }
+    }
+
+    @Test
+    void validatesAtCallTime() {
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            assertThatThrownBy(() -> c.execute(" ")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> c.execute(null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> c.execute("x", List.of(1, 2))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("JSON object");
+            assertThatThrownBy(() -> c.execute("x", "text")).isInstanceOf(IllegalArgumentException.class);
+            Object unserialisable = new Object() {
+                public Object getSelf() {
+                    throw new IllegalStateException("boom");
+                }
+            };
+            assertThatThrownBy(() -> c.execute("x", unserialisable)).isInstanceOf(IllegalArgumentException.class);
+            // the connection is still fine afterwards
+            assertThat(c.blocking().execute("query-status").get("running").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void routesRepliesById_notByOrder() throws Exception {
+        monitor.withhold("slow");
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            CompletableFuture<JsonNode> first = c.execute("slow", Map.of("n", 1));
+            CompletableFuture<JsonNode> second = c.execute("slow", Map.of("n", 2));
+            FakeMonitor.Request r1 = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            FakeMonitor.Request r2 = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            r2.reply("{\"n\": 2}");
+            assertThat(second.get(5, TimeUnit.SECONDS).get("n").asInt()).isEqualTo(2);
+            assertThat(first).isNotDone();
+            r1.reply("{\"n\": 1}");
+            assertThat(first.get(5, TimeUnit.SECONDS).get("n").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void manyThreadsEachGetTheirOwnReply() throws Exception {
+        monitor.on("echo", r -> r.reply(r.arguments().toString()));
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            List<CompletableFuture<Boolean>> all = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                all.add(CompletableFuture.supplyAsync(() -> {
+                    List<CompletableFuture<Boolean>> mine = new ArrayList<>();
+                    for (int i = 0; i < 2000; i++) {
+                        int n = thread * 100_000 + i;
+                        mine.add(c.execute("echo", Map.of("n", n)).thenApply(r -> r.get("n").asInt() == n));
+                    }
+                    return mine.stream().allMatch(CompletableFuture::join);
+                }, pool));
+            }
+            for (CompletableFuture<Boolean> f : all) {
+                assertThat(f.get(20, TimeUnit.SECONDS)).isTrue();
+            }
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void timeoutFires_andTheLateReplyIsDroppedNotGivenToTheNextCommand() throws Exception {
+        monitor.withhold("slow");
+        List<QmpProtocolException> protocolErrors = new CopyOnWriteArrayList<>();
+        try (QmpClient c = connect(QmpOptions.builder().connectionListener(new ConnectionListener() {
+            @Override
+            public void onProtocolError(QmpProtocolException problem) {
+                protocolErrors.add(problem);
+            }
+        }))) {
+            CompletableFuture<JsonNode> slow = c.execute("slow", null, CommandOptions.timeout(Duration.ofMillis(200)));
+            assertThatThrownBy(() -> Futures.await(slow)).isInstanceOf(QmpTimeoutException.class)
+                    .hasMessageContaining("slow");
+            FakeMonitor.Request late = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            // the next command is withheld too, then the late reply of the first arrives
+            CompletableFuture<JsonNode> next = c.execute("slow", Map.of("next", true));
+            FakeMonitor.Request nextReq = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            late.reply("{\"late\": true}");
+            Thread.sleep(200);
+            assertThat(next).isNotDone();
+            nextReq.reply("{\"next\": true}");
+            assertThat(next.get(5, TimeUnit.SECONDS).has("next")).isTrue();
+            assertThat(protocolErrors).isEmpty();
+            assertThat(c.state()).isEqualTo(ConnectionState.RUNNING);
+        }
+    }
+
+    @Test
+    void defaultTimeoutApplies() {
+        monitor.withhold("slow");
+        try (QmpClient c = connect(QmpOptions.builder().commandTimeout(Duration.ofMillis(150)))) {
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> c.blocking().execute("slow")).isInstanceOf(QmpTimeoutException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+        }
+    }
+
+    @Test
+    void greetingThatNeverComes_timesOut() {
+        monitor.greeting(null);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> connect(QmpOptions.builder().greetingTimeout(Duration.ofMillis(300))))
+                .isInstanceOf(QmpTimeoutException.class).hasMessageContaining("greeting");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void greetingThatIsNotQemus_isAProtocolError() {
+        monitor.greeting("{\"hello\": \"I am redis\"}");
+        assertThatThrownBy(() -> connect(QmpOptions.builder())).isInstanceOf(QmpProtocolException.class)
+                .hasMessageContaining("greeting");
+        monitor.greeting("{\"QMP\": {\"version\": \"ten\", \"capabilities\": []}}");
+        assertThatThrownBy(() -> connect(QmpOptions.builder())).isInstanceOf(QmpProtocolException.class);
+        monitor.greeting("SSH-2.0-OpenSSH_9.2");
+        assertThatThrownBy(() -> connect(QmpOptions.builder())).isInstanceOf(QmpException.class);
+    }
+
+    @Test
+    void connectToMissingSocketFailsWithConnectionException() {
+        assertThatThrownBy(() -> QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath().resolveSibling("nope")),
+                QmpOptions.defaults())).isInstanceOf(QmpConnectionException.class).hasMessageContaining("nope");
+    }
+
+    @Test
+    void idLessErrorIsReported_andPendingCommandIsUnaffected() throws Exception {
+        monitor.withhold("slow");
+        CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();
+        try (QmpClient c = connect(QmpOptions.builder().connectionListener(new ConnectionListener() {
+            @Override
+            public void onProtocolError(QmpProtocolException problem) {
+                reported.complete(problem);
+            }
+        }))) {
+            CompletableFuture<JsonNode> f = c.execute("slow");
+            FakeMonitor.Request r = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            monitor.sendRaw("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, stray 'x'\"}}\r\n");
+            assertThat(reported.get(5, TimeUnit.SECONDS).getMessage()).contains("without an id");
+            assertThat(f).isNotDone();
+            r.reply("{\"ok\": 1}");
+            assertThat(f.get(5, TimeUnit.SECONDS).get("ok").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void unknownIdIsDroppedAndReported() throws Exception {
+        CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();
+        monitor.withhold("slow");
+        try (QmpClient c = connect(QmpOptions.builder().connectionListener(new ConnectionListener() {
+            @Override
+            public void onProtocolError(QmpProtocolException problem) {
+                reported.complete(problem);
+            }
+        }))) {
+            CompletableFuture<JsonNode> f = c.execute("slow");
+            FakeMonitor.Request r = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            monitor.sendRaw("{\"return\": {}, \"id\": \"someone-else-1\"}\r\n");
+            monitor.sendRaw("{\"return\": {}, \"id\": \"" + QmpClient.ID_PREFIX + "999999\"}\r\n");
+            assertThat(reported.get(5, TimeUnit.SECONDS).getMessage()).contains("never sent");
+            assertThat(f).isNotDone();
+            r.reply("{}");
+            f.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void malformedJsonInsideAnObject_isReportedAndTheConnectionSurvives() throws Exception {
+        CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();
+        try (QmpClient c = connect(QmpOptions.builder().connectionListener(new ConnectionListener() {
+            @Override
+            public void onProtocolError(QmpProtocolException problem) {
+                reported.complete(problem);
+            }
+        }))) {
+            monitor.sendRaw("{\"return\": {\"a\": tru}, \"id\": \"qmpkit-1\"}\r\n");
+            assertThat(reported.get(5, TimeUnit.SECONDS).getMessage()).contains("malformed JSON");
+            assertThat(c.blocking().execute("query-status").get("running").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void binaryGarbage_closesTheConnection_pendingFailWithProtocolCause() throws Exception {
+        monitor.withhold("slow");
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            CompletableFuture<JsonNode> f = c.execute("slow");
+            monitor.withheld().poll(5, TimeUnit.SECONDS);
+            monitor.sendRaw(new byte[] {0, (byte) 0xff, 0x13, 0x37, '\n'});
+            assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(QmpConnectionException.class)
+                    .hasRootCauseInstanceOf(QmpProtocolException.class);
+            assertThat(c.closeFuture().get(5, TimeUnit.SECONDS)).isInstanceOf(QmpConnectionException.class);
+            assertThat(c.state()).isEqualTo(ConnectionState.CLOSED);
+            assertThatThrownBy(() -> c.blocking().execute("query-status")).isInstanceOf(QmpConnectionException.class);
+        }
+    }
+
+    @Test
+    void oversizedMessage_closesTheConnection_pendingFailWithProtocolCause() throws Exception {
+        monitor.withhold("slow");
+        try (QmpClient c = connect(QmpOptions.builder().maxMessageSize(64 * 1024))) {
+            CompletableFuture<JsonNode> f = c.execute("slow");
+            monitor.withheld().poll(5, TimeUnit.SECONDS);
+            monitor.sendRaw("{\"event\": \"BIG\", \"data\": {\"s\": \"" + "x".repeat(200_000) + "\"}}\r\n");
+            assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                    .cause().isInstanceOf(QmpConnectionException.class)
+                    .cause().isInstanceOf(QmpProtocolException.class).hasMessageContaining("size limit");
+        }
+    }
+
+    @Test
+    void messageUnderTheLimitButLargerThanDefaultFramerLimit_isAccepted() {
+        String big = "\"" + "y".repeat(3 * 1024 * 1024) + "\"";
+        monitor.returns("big", "{\"s\": " + big + "}");
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            assertThat(c.blocking().execute("big").get("s").asText()).hasSize(3 * 1024 * 1024);
+        }
+    }
+
+    @Test
+    void framesSplitIntoSingleBytes_andPrettyPrintedJson() {
+        monitor.splitWrites(1);
+        monitor.returns("pretty", "{\n  \"a\": {\n    \"b\": [1,\n 2]\n  }\n}");
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            assertThat(c.blocking().execute("pretty").at("/a/b/1").asInt()).isEqualTo(2);
+            assertThat(c.blocking().execute("query-status").get("running").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void closeFailsPendingCommands_isIdempotent_andCompletesCloseFuture() throws Exception {
+        monitor.withhold("slow");
+        CountDownLatch disconnected = new CountDownLatch(1);
+        QmpClient c = connect(QmpOptions.builder().connectionListener(new ConnectionListener() {
+            @Override
+            public void onDisconnected(QmpException cause, boolean willReconnect) {
+                disconnected.countDown();
+            }
+        }));
+        CompletableFuture<JsonNode> f = c.execute("slow");
+        monitor.withheld().poll(5, TimeUnit.SECONDS);
+        c.close();
+        c.close();
+        assertThatThrownBy(() -> f.get(1, TimeUnit.SECONDS)).hasCauseInstanceOf(QmpConnectionException.class);
+        assertThat(c.closeFuture()).isDone();
+        assertThat(c.state()).isEqualTo(ConnectionState.CLOSED);
+        assertThat(disconnected.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> Futures.await(c.execute("query-status"))).isInstanceOf(QmpConnectionException.class);
+    }
+
+    @Test
+    void peerClosingFailsPendingPromptly() throws Exception {
+        monitor.withhold("slow");
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            List<CompletableFuture<JsonNode>> fs = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                fs.add(c.execute("slow"));
+            }
+            while (monitor.withheld().size() < 10) {
+                Thread.sleep(10);
+            }
+            long t0 = System.nanoTime();
+            monitor.dropConnections();
+            for (CompletableFuture<JsonNode> f : fs) {
+                assertThatThrownBy(() -> f.get(1, TimeUnit.SECONDS)).cause()
+                        .isInstanceOf(QmpConnectionException.class).hasMessageContaining("lost")
+                        .cause().isNotNull();
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+            assertThat(c.closeFuture().get(1, TimeUnit.SECONDS)).isInstanceOf(QmpConnectionException.class);
+        }
+    }
+
+    @Test
+    void borrowedResourcesAreNotClosed() {
+        try (QmpResources r = QmpResources.create(1)) {
+            QmpClient c = connect(QmpOptions.builder().resources(r));
+            c.close();
+            try (QmpClient c2 = connect(QmpOptions.builder().resources(r))) {
+                assertThat(c2.blocking().execute("query-status").get("running").asBoolean()).isTrue();
+            }
+        }
+        QmpResources.shared().close(); // a no-op
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            assertThat(c.blocking().execute("query-status")).isNotNull();
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.qmpkit.qmp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.qmpkit.qmp.testing.FakeMonitor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Events: subscriptions, awaitEvent, ordering, interleaving with replies, floods. */
+@Timeout(30)
+class QmpEventsTest {
+    private FakeMonitor monitor;
+
+    @BeforeEach
+    void start() {
+        monitor = FakeMonitor.start();
+    }
+
+    @AfterEach
+    void stop() {
+        monitor.close();
+    }
+
+    @Test
+    void eventsInterleavedWithReplies_reachListenersInOrder_offTheIoThread() throws Exception {
+        // The monitor answers "stop" with events before and after the reply, as QEMU does.
+        monitor.on("stop", r -> {
+            monitor.sendEvent("STOP", null);
+            r.reply("{}");
+            monitor.sendEvent("CUSTOM", "{\"n\": 1}");
+        });
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+            List<String> names = new CopyOnWriteArrayList<>();
+            List<String> threads = new CopyOnWriteArrayList<>();
+            CountDownLatch got = new CountDownLatch(20);
+            try (EventSubscription all = c.subscribe(null, null, e -> {
+                names.add(e.name());
+                threads.add(Thread.currentThread().getName());
+                got.countDown();
+            })) {
+                for (int i = 0; i < 10; i++) {
+                    assertThat(c.blocking().execute("stop").isObject()).isTrue();
+                }
+                assertThat(got.await(5, TimeUnit.SECONDS)).isTrue();
+                List<String> expected = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    expected.add("STOP");
+                    expected.add("CUSTOM");
+                }
+                assertThat(names).isEqualTo(expected);
+                assertThat(threads).noneMatch(t -> t.contains("qmpkit-io"));
+                assertThat(all.droppedEvents()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void subscribeFiltersByNameAndPredicate() throws Exception {
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+            List<Integer> got = new CopyOnWriteArrayList<>();
+            CountDownLatch done = new CountDownLatch(1);
+            c.subscribe("JOB", e -> e.data().path("n").asInt() % 2 == 0, e -> got.add(e.data().get("n").asInt()));
+            c.subscribe("END", null, e -> done.countDown());
+            for (int i = 0; i < 6; i++) {
+                monitor.sendEvent("JOB", "{\"n\": " + i + "}");
+                monitor.sendEvent("OTHER", null);
+            }
+            monitor.sendEvent("END", null);
+            assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(100);
+            assertThat(got).containsExactly(0, 2, 4);
+        }
+    }
+
+    @Test
+    void awaitEventRegisteredBeforeTheCommand_cannotMissAnEventSentBeforeTheReply() throws Exception {
+        monitor.on("cont", r -> {
+            monitor.sendEvent("RESUME", null);
+            r.reply("{}");
+        });
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+            CompletableFuture<QmpEvent> resume = c.awaitEvent("RESUME", null, Duration.ofSeconds(5));
+            c.blocking().execute("cont");
+            QmpEvent e = resume.get(5, TimeUnit.SECONDS);
+            assertThat(e.name()).isEqualTo("RESUME");
+            assertThat(e.timestamp().getEpochSecond()).isPositive();
+            assertThat(e.data().isObject()).isTrue();
+        }
+    }
+
+    @Test
+    void awaitEventTimesOut_andFailsWhenTheConnectionCloses() {
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+            assertThatThrownBy(() -> Futures.await(c.awaitEvent("NEVER", null, Duration.ofMillis(100))))
+                    .isInstanceOf(QmpTimeoutException.class).hasMessageContaining("NEVER");
+            CompletableFuture<QmpEvent> pending = c.awaitEvent("NEVER", null, Duration.ofSeconds(30));
+            monitor.dropConnections();
+            assertThatThrownBy(() -> pending.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(QmpConnectionException.class);
+        }
+    }
+
+    @Test
+    void malformedEventIsReported_notDelivered() throws Exception {
+        CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
+                .connectionListener(new ConnectionListener() {
+                    @Override
+                    public void onProtocolError(QmpProtocolException problem) {
+                        reported.complete(problem);
+                    }
+                }).build())) {
+            List<QmpEvent> got = new CopyOnWriteArrayList<>();
+            c.subscribe(null, null, got::add);
+            monitor.sendRaw("{\"event\": 42, \"data\": []}\r\n");
+            monitor.sendRaw("{\"event\": \"ODD\", \"data\": [1], \"timestamp\": \"yesterday\"}\r\n");
+            assertThat(reported.get(5, TimeUnit.SECONDS).getMessage()).contains("event");
+            assertThat(c.blocking().execute("query-status")).isNotNull();
+            Thread.sleep(100);
+            assertThat(got).extracting(QmpEvent::name).containsExactly("ODD");
+        }
+    }
+
+    @Test
+    void eventFloodWithASlowListener_isBounded_dropsOldest_andDoesNotStarveReplies() throws Exception {
+        int capacity = 16;
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(),
+                QmpOptions.builder().eventQueueCapacity(capacity).build())) {
+            CountDownLatch release = new CountDownLatch(1);
+            List<Integer> delivered = new CopyOnWriteArrayList<>();
+            EventSubscription slow = c.subscribe("FLOOD", null, e -> {
+                try {
+                    release.await();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+                delivered.add(e.data().get("n").asInt());
+            });
+            StringBuilder flood = new StringBuilder();
+            int total = 5000;
+            for (int i = 0; i < total; i++) {
+                flood.append(FakeMonitor.eventJson(i % 2 == 0 ? "FLOOD" : "FLOOD", "{\"n\": " + i + "}"));
+            }
+            monitor.sendRaw(flood.toString());
+            // replies keep flowing while the listener is stuck
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 50; i++) {
+                JsonNode r = c.execute("query-status").get(2, TimeUnit.SECONDS);
+                assertThat(r.get("running").asBoolean()).isTrue();
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (slow.droppedEvents() < total - capacity - 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            release.countDown();
+            Thread.sleep(300);
+            // the queue never held more than its capacity (+1 being delivered); the newest survived
+            assertThat(slow.droppedEvents()).isGreaterThanOrEqualTo(total - capacity - 1);
+            assertThat(delivered.size()).isLessThanOrEqualTo(capacity + 1);
+            assertThat(delivered).contains(total - 1);
+            assertThat(delivered).isSorted();
+            slow.close();
+        }
+    }
+
+    @Test
+    void closedSubscriptionReceivesNothing() throws Exception {
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+            List<QmpEvent> got = new CopyOnWriteArrayList<>();
+            EventSubscription s = c.subscribe("X", null, got::add);
+            s.close();
+            s.close();
+            CompletableFuture<QmpEvent> marker = c.awaitEvent("Y", null, Duration.ofSeconds(5));
+            monitor.sendEvent("X", null);
+            monitor.sendEvent("Y", null);
+            marker.get(5, TimeUnit.SECONDS);
+            assertThat(got).isEmpty();
+        }
+    }
+}

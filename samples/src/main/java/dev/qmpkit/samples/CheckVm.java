@@ -1,20 +1,77 @@
 package dev.qmpkit.samples;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.QmpEndpoint;
+import dev.qmpkit.qmp.QmpOptions;
+import dev.qmpkit.templating.inspect.Finding;
+import dev.qmpkit.templating.inspect.ReadinessChecker;
+import dev.qmpkit.templating.inspect.ReadinessReport;
+import dev.qmpkit.templating.inspect.VmRole;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** PLACEHOLDER until the readiness API lands. */
+/**
+ * Check a VM: can this running VM (started by anyone, not only by this SDK) be saved as a
+ * template, or is it a proper clone? Prints the readiness report: one line per finding with
+ * its severity, the object it concerns and the fix.
+ *
+ * <pre>
+ *   ./qmpkit check --socket /tmp/qmp.sock        exit 0 when ready, 1 when not
+ * </pre>
+ */
 public final class CheckVm {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private CheckVm() {
     }
 
     /**
-     * @param socket QMP socket; never null
-     * @param out where to print; never null
-     * @param json where to write the report as JSON; null for none
-     * @return whether ready
+     * @param args the QMP socket path
+     * @throws IOException never: no JSON file is written
      */
-    public static boolean run(Path socket, PrintStream out, Path json) {
-        throw new dev.qmpkit.samples.cli.CliFailure("check is not implemented yet", null, null);
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1) {
+            System.err.println("usage: CheckVm SOCKET");
+            System.exit(2);
+        }
+        System.exit(run(Path.of(args[0]), VmRole.TEMPLATE, System.out, null) ? 0 : 1);
+    }
+
+    /**
+     * @param socket the QMP socket of a running QEMU; never null
+     * @param role what the VM is to be: a template, or a clone of one; never null
+     * @param out receives the report; never null
+     * @param json where to write the report as JSON too; null for none
+     * @return whether the VM is ready for the role (no error finding)
+     * @throws IOException when the JSON file cannot be written
+     */
+    public static boolean run(Path socket, VmRole role, PrintStream out, Path json) throws IOException {
+        try (QmpClient qmp = QmpClient.connectBlocking(QmpEndpoint.unix(socket), QmpOptions.defaults())) {
+            // Read-only: a few dozen queries (memory backends, devices, capabilities, schema).
+            ReadinessReport report = ReadinessChecker.check(qmp, role);
+            out.println(report.render());
+            if (json != null) {
+                Files.writeString(json, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(report)));
+            }
+            return report.isReady();
+        }
+    }
+
+    static ObjectNode toJson(ReadinessReport report) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("ready", report.isReady());
+        root.put("role", report.role().name().toLowerCase(java.util.Locale.ROOT));
+        root.put("qemuVersion", report.qemuVersion().toString());
+        ArrayNode findings = root.putArray("findings");
+        for (Finding f : report.findings()) {
+            findings.addObject().put("severity", f.severity().name()).put("code", f.code().name())
+                    .put("subject", f.subject()).put("problem", f.problem()).put("fix", f.fix());
+        }
+        return root;
     }
 }

@@ -5,6 +5,7 @@ import dev.qmpkit.qmp.QmpConnectionException;
 import dev.qmpkit.qmp.QmpException;
 import dev.qmpkit.qmp.QmpTimeoutException;
 import dev.qmpkit.qmp.launch.QemuLaunchException;
+import dev.qmpkit.templating.inspect.UnsafeCapabilityException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -40,7 +41,11 @@ public final class Failures {
             if (msg.contains("/dev/kvm") || msg.contains("KVM")) {
                 fix = "KVM is not usable here: run with --accel tcg (the default)";
             }
-            return new CliFailure("QEMU did not start: " + msg, fix, e);
+            String hint = TemplatingHints.hint(e);
+            return new CliFailure("QEMU did not start: " + msg, hint != null ? hint : fix, e);
+        }
+        if (t instanceof UnsafeCapabilityException e) {
+            return new CliFailure(e.getMessage(), TemplatingHints.hint(e), e);
         }
         if (t instanceof QmpCommandException e) {
             return new CliFailure(e.getMessage(), hintFor(e), e);

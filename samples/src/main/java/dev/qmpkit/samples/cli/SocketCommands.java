@@ -9,6 +9,7 @@ import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.samples.CheckVm;
 import dev.qmpkit.samples.QuickStart;
 import dev.qmpkit.samples.WatchEvents;
+import dev.qmpkit.templating.inspect.VmRole;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -36,15 +37,17 @@ public final class SocketCommands {
                 });
     }
 
-    /** @return {@code check --socket PATH [--json FILE]} */
+    /** @return {@code check --socket PATH [--role template|clone] [--json FILE]} */
     public static Subcommand check() {
-        return new Subcommand("check", "--socket PATH [--json FILE]",
-                "readiness report: can this running VM be a template? exit 0 ready, 1 not",
-                Set.of("--socket", "--json"), Set.of(), (a, ctx) -> {
+        return new Subcommand("check", "--socket PATH [--role template|clone] [--json FILE]",
+                "readiness report: can this running VM be a template (or is it a proper clone)? exit 0 ready, 1 not",
+                Set.of("--socket", "--json", "--role"), Set.of(), (a, ctx) -> {
                     String json = a.value("--json");
+                    VmRole role = VmRole.valueOf(a.choice("--role", "template", java.util.List.of("template", "clone"))
+                            .toUpperCase(java.util.Locale.ROOT));
                     a.positional(0, 0, "");
                     Path socket = socket(a);
-                    boolean ready = CheckVm.run(socket, ctx.out(), json == null ? null : Path.of(json));
+                    boolean ready = CheckVm.run(socket, role, ctx.out(), json == null ? null : Path.of(json));
                     return ready ? 0 : 1;
                 });
     }

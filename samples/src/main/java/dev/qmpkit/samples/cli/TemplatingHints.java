@@ -1,14 +1,18 @@
 package dev.qmpkit.samples.cli;
 
-/**
- * The fix for a QEMU error message that the templating recipe runs into. Delegates to the
- * templating module's hints when they are available.
- */
+import dev.qmpkit.templating.inspect.ErrorHint;
+import dev.qmpkit.templating.inspect.QemuErrorHints;
+
+/** The fix for a QEMU error message the templating recipe runs into, from the templating module's hints. */
 final class TemplatingHints {
     private TemplatingHints() {
     }
 
     static String hint(String qemuMessage) {
-        return null;
+        return QemuErrorHints.find(qemuMessage).map(ErrorHint::render).orElse(null);
+    }
+
+    static String hint(Throwable failure) {
+        return QemuErrorHints.find(failure).map(ErrorHint::render).orElse(null);
     }
 }

@@ -1,0 +1,115 @@
+package dev.qmpkit.qmp.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Schema questions answered from {@code query-qmp-schema} replies recorded from QEMU 10.0 and
+ * 7.2, where the two versions really differ (the answers below were checked against QEMU's
+ * qapi/*.json of each release).
+ */
+class QmpSchemaTest {
+
+    private static final Map<String, QmpSchema> SCHEMAS = new ConcurrentHashMap<>();
+
+    static QmpSchema schema(String version) {
+        return SCHEMAS.computeIfAbsent(version, v -> {
+            try (InputStream in = QmpSchemaTest.class.getResourceAsStream("/qmp-replies/" + v + "/query-qmp-schema.json")) {
+                JsonNode reply = new ObjectMapper().readTree(in).get("reply").get("return");
+                return QmpSchema.fromReply(reply);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    @Test
+    void commandsAndEvents() {
+        for (String v : new String[] {"10.0", "7.2"}) {
+            QmpSchema s = schema(v);
+            assertThat(s.hasCommand("migrate-incoming")).as(v).isTrue();
+            assertThat(s.hasCommand("query-vm-generation-id")).as(v).isTrue();
+            assertThat(s.hasCommand("no-such-command")).as(v).isFalse();
+            assertThat(s.hasCommand("STOP")).as("an event is not a command").isFalse();
+            assertThat(s.hasEvent("STOP")).as(v).isTrue();
+            assertThat(s.hasEvent("MIGRATION")).as(v).isTrue();
+            assertThat(s.hasEvent("query-status")).isFalse();
+            assertThat(s.eventHasMember("DEVICE_DELETED", "device")).as(v).isTrue();
+            assertThat(s.commands()).hasSizeGreaterThan(200).contains("qom-list-properties");
+        }
+        assertThat(schema("10.0").size()).isEqualTo(1172);
+        assertThat(schema("7.2").size()).isEqualTo(1051);
+    }
+
+    @Test
+    void argumentsThatAppearedAfter72() {
+        QmpSchema q10 = schema("10.0");
+        QmpSchema q72 = schema("7.2");
+        assertThat(q10.commandHasArgument("migrate", "uri")).isTrue();
+        assertThat(q72.commandHasArgument("migrate", "uri")).isTrue();
+        assertThat(q10.commandHasArgument("migrate", "channels")).isTrue();
+        assertThat(q72.commandHasArgument("migrate", "channels")).isFalse();
+        assertThat(q10.commandHasArgument("migrate-incoming", "exit-on-error")).isTrue();
+        assertThat(q72.commandHasArgument("migrate-incoming", "exit-on-error")).isFalse();
+        assertThat(q72.commandHasArgument("migrate", "blk")).as("removed in 9.1").isTrue();
+        assertThat(q10.commandHasArgument("migrate", "blk")).isFalse();
+        assertThat(q10.commandHasArgument("no-such-command", "uri")).isFalse();
+    }
+
+    @Test
+    void nestedAndUnionArguments() {
+        for (String v : new String[] {"10.0", "7.2"}) {
+            QmpSchema s = schema(v);
+            assertThat(s.commandHasArgument("migrate-set-capabilities", "capabilities.capability")).as(v).isTrue();
+            assertThat(s.commandHasArgument("migrate-set-capabilities", "capabilities.nope")).as(v).isFalse();
+            // Flat unions: the members of the 'user' branch of netdev_add.
+            assertThat(s.commandHasArgument("netdev_add", "hostfwd")).as(v).isTrue();
+            assertThat(s.commandHasArgument("netdev_add", "id")).as(v).isTrue();
+            assertThat(s.commandHasArgument("object-add", "mem-path")).as(v).isTrue();
+        }
+        // object-add's memory-backend-file branch shows the 'rom' property without asking QOM.
+        assertThat(schema("10.0").commandHasArgument("object-add", "rom")).isTrue();
+        assertThat(schema("7.2").commandHasArgument("object-add", "rom")).isFalse();
+    }
+
+    @Test
+    void enums() {
+        QmpSchema q10 = schema("10.0");
+        QmpSchema q72 = schema("7.2");
+        for (QmpSchema s : new QmpSchema[] {q10, q72}) {
+            assertThat(s.hasMigrationCapability("x-ignore-shared")).isTrue();
+            assertThat(s.hasMigrationCapability("release-ram")).isTrue();
+            assertThat(s.hasMigrationCapability("x-release-ram")).as("only a -global property name").isFalse();
+            assertThat(s.enumHasValue("RunState", "prelaunch")).isTrue();
+            assertThat(s.enumHasValue("RunState", "inmigrate")).isTrue();
+            assertThat(s.enumHasValue("MigrationStatus", "completed")).isTrue();
+            assertThat(s.enumHasValue("NetClientDriver", "user")).isTrue();
+            assertThat(s.enumHasValue("ObjectType", "memory-backend-memfd")).isTrue();
+            assertThat(s.enumHasValue("MemoryDeviceInfoKind", "dimm")).isTrue();
+            assertThat(s.enumHasValue("ShutdownCause", "host-qmp-quit")).isTrue();
+            assertThat(s.migrationParameters()).contains("multifd-channels", "downtime-limit");
+        }
+        assertThat(q10.hasMigrationCapability("mapped-ram")).isTrue();
+        assertThat(q72.hasMigrationCapability("mapped-ram")).isFalse();
+        assertThat(q10.enumValues("MigMode")).hasValueSatisfying(m -> assertThat(m).contains("normal"));
+        assertThat(q72.enumValues("MigMode")).as("migration modes came in 8.2").isEmpty();
+        assertThat(q10.argumentEnumValues("migrate-set-capabilities", "capabilities.capability"))
+                .isEqualTo(q10.migrationCapabilities());
+        assertThatThrownBy(() -> q10.enumValues("NoSuchEnum")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("MigrationCapability");
+    }
+
+    @Test
+    void qomNeedsAClient() {
+        assertThatThrownBy(() -> schema("10.0").qomTypeProperties("memory-backend-file"))
+                .isInstanceOf(IllegalStateException.class);
+    }
+}

@@ -462,7 +462,7 @@ public final class DefaultQmpClient implements QmpClient, QmpConnection.Owner {
             synchronized (lock) {
                 c = commands;
                 if (c == null) {
-                    c = CommandsFactory.create(this);
+                    c = new QmpCommands(this);
                     commands = c;
                 }
             }

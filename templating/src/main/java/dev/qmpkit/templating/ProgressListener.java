@@ -1,0 +1,49 @@
+package dev.qmpkit.templating;
+
+import java.time.Duration;
+
+/**
+ * Receives progress of a save or a clone, e.g. to print progress lines. Every method has an
+ * empty default, so implement only what you need. Called on the thread doing the work (or a
+ * QMP event thread for {@link #migrationProgress}); keep implementations quick and do not
+ * throw (exceptions are logged and ignored).
+ */
+public interface ProgressListener {
+
+    /** A listener that ignores everything. */
+    ProgressListener NONE = new ProgressListener() {
+    };
+
+    /**
+     * @param step the step that starts; never null
+     * @param vmName the template or clone it concerns; never null
+     */
+    default void stepStarted(Step step, String vmName) {
+    }
+
+    /**
+     * @param step the step that finished successfully; never null
+     * @param vmName the template or clone it concerns; never null
+     * @param took how long it took; never null
+     */
+    default void stepFinished(Step step, String vmName, Duration took) {
+    }
+
+    /**
+     * @param step the step that failed; never null
+     * @param vmName the template or clone it concerns; never null
+     * @param failure why; never null
+     */
+    default void stepFailed(Step step, String vmName, Throwable failure) {
+    }
+
+    /**
+     * A migration (save or restore) changed state or made progress.
+     *
+     * @param vmName the template or clone; never null
+     * @param status QEMU's migration status, e.g. {@code setup}, {@code active}, {@code completed}; never null
+     * @param transferredBytes bytes transferred so far, or -1 when QEMU did not say
+     */
+    default void migrationProgress(String vmName, String status, long transferredBytes) {
+    }
+}

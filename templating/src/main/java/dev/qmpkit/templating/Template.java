@@ -1,0 +1,128 @@
+package dev.qmpkit.templating;
+
+import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.templating.internal.CloneWorkflow;
+import dev.qmpkit.templating.internal.ManifestIo;
+import dev.qmpkit.templating.internal.TemplateChecks;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A saved template: a directory with RAM files, a device-state file and {@code manifest.json}.
+ * Open one with {@link #open(Path)} (or get it from {@link TemplateVm#save()}), then start
+ * clones with {@link #startClone(CloneOptions)} or a warm {@link ClonePool}.
+ *
+ * <pre>{@code
+ * Template template = Template.open(Path.of("/var/lib/tpl/web"));
+ * try (CloneVm clone = template.startClone()) {
+ *     System.out.println("running after " + clone.spawnToReady().toMillis() + " ms");
+ * }
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe: any number of clones may be started concurrently.
+ */
+public final class Template {
+
+    private final Path directory;
+    private final TemplateManifest manifest;
+
+    private Template(Path directory, TemplateManifest manifest) {
+        this.directory = directory;
+        this.manifest = manifest;
+    }
+
+    /**
+     * Reads and checks a template directory's manifest (format version, fingerprint, internal
+     * consistency). Files and QEMU are checked before each clone, by {@link #verify}.
+     *
+     * @param directory a template directory; never null
+     * @return the template
+     * @throws ManifestCorruptException when the manifest is missing (the save never finished),
+     *         unreadable or was edited
+     * @throws ManifestMismatchException when the manifest contradicts itself (e.g. a backend
+     *         size that differs from the description's)
+     */
+    public static Template open(Path directory) {
+        Objects.requireNonNull(directory, "directory");
+        Path dir = directory.toAbsolutePath().normalize();
+        return new Template(dir, ManifestIo.readChecked(dir));
+    }
+
+    /** @return the template directory (absolute); never null */
+    public Path directory() {
+        return directory;
+    }
+
+    /** @return the manifest; never null */
+    public TemplateManifest manifest() {
+        return manifest;
+    }
+
+    /** @return the description clones run with; never null */
+    public VmDescription description() {
+        return manifest.description();
+    }
+
+    /** @return the QEMU (binary and firmware directories) that saved the template; never null */
+    public QemuBinary binary() {
+        return ManifestIo.binary(manifest);
+    }
+
+    /**
+     * Checks, without launching anything, that a clone can be started on {@code binary}: the
+     * files exist with the recorded sizes, the state file's SHA-256 matches, the machine type
+     * in the state file matches the manifest, and the binary is the QEMU version that saved the
+     * template. RAM files are not hashed here (see {@link #verifyRamFiles()}).
+     *
+     * @param binary the QEMU the clone would run; null for the manifest's
+     * @throws ManifestMismatchException naming the file, what differs and the fix
+     */
+    public void verify(QemuBinary binary) {
+        TemplateChecks.verifyBeforeLaunch(this, binary == null ? binary() : binary);
+    }
+
+    /**
+     * Proves the template's RAM files are unchanged since the save: hashes each one and
+     * compares with the manifest. Reads every byte (about 1-2 s per GiB).
+     *
+     * @throws ManifestMismatchException naming the file whose checksum differs
+     */
+    public void verifyRamFiles() {
+        TemplateChecks.verifyRamChecksums(this);
+    }
+
+    /**
+     * Starts a clone with the default options (resumed, no NIC, fresh UUID).
+     *
+     * @return the running clone
+     * @throws ManifestMismatchException when the template fails {@link #verify} (nothing launched)
+     * @throws CloneRestoreException when the clone cannot load the state (its QEMU is stopped)
+     */
+    public CloneVm startClone() {
+        return startClone(CloneOptions.defaults());
+    }
+
+    /**
+     * Starts a clone: verifies the template ({@link #verify}), launches QEMU with
+     * {@code -incoming defer} and the clone memory recipe, sets {@code x-ignore-shared},
+     * loads the state, gives the clone its own identity (vmgenid, UUID, optional NIC) and
+     * resumes it unless told not to. Blocks; do not call on a QMP I/O thread.
+     *
+     * @param options how; never null
+     * @return the clone, running or paused as asked
+     * @throws ManifestMismatchException when the template fails {@link #verify} (nothing launched)
+     * @throws CloneRestoreException when the clone cannot load the state (its QEMU is stopped)
+     * @throws TemplatingException when the description has devices that are unsafe for this
+     *         clone recipe (balloon, virtio-mem on QEMU before 8.2)
+     */
+    public CloneVm startClone(CloneOptions options) {
+        Objects.requireNonNull(options, "options");
+        return new CloneVm(this, CloneWorkflow.start(this, options));
+    }
+
+    @Override
+    public String toString() {
+        return "Template[" + directory + ", QEMU " + manifest.qemu().version() + ", " + manifest.resolvedMachineType()
+                + "]";
+    }
+}

@@ -1,0 +1,127 @@
+package dev.qmpkit.templating;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The contents of a template directory's {@code manifest.json}: everything a clone needs and
+ * everything that is checked before one is launched. Written last by a save (temporary file,
+ * fsync, atomic rename), so a directory with a manifest holds a complete template. File names
+ * are relative to the template directory, so a template directory can be moved as a whole.
+ *
+ * @param formatVersion the manifest format, {@value #FORMAT_VERSION} for this SDK
+ * @param createdAt when the save completed, ISO-8601 UTC; never null
+ * @param qemu the QEMU that saved the template; never null
+ * @param machineType the machine type as described, e.g. {@code q35}; never null
+ * @param resolvedMachineType the machine type recorded in the migration stream, e.g.
+ *                            {@code pc-q35-10.0}; clones are started with it; never null
+ * @param cloneRecipe how clones map the RAM files on this QEMU; never null
+ * @param backends each RAM backend and its file; never null, immutable
+ * @param state the device-state file; never null
+ * @param description the description the clones reuse (accelerator resolved); never null
+ * @param fingerprint SHA-256 over all the fields above, so any edit is detected; never null
+ */
+public record TemplateManifest(
+        int formatVersion,
+        String createdAt,
+        QemuInfo qemu,
+        String machineType,
+        String resolvedMachineType,
+        CloneRecipe cloneRecipe,
+        List<BackendFile> backends,
+        StateFile state,
+        VmDescription description,
+        String fingerprint) {
+
+    /** The format version this SDK writes and reads. */
+    public static final int FORMAT_VERSION = 1;
+    /** The manifest's file name inside a template directory. */
+    public static final String FILE_NAME = "manifest.json";
+
+    /** Copies. Null checks only: consistency is checked by {@link Template#open}. */
+    public TemplateManifest {
+        Objects.requireNonNull(createdAt, "createdAt");
+        Objects.requireNonNull(qemu, "qemu");
+        Objects.requireNonNull(machineType, "machineType");
+        Objects.requireNonNull(resolvedMachineType, "resolvedMachineType");
+        Objects.requireNonNull(cloneRecipe, "cloneRecipe");
+        backends = List.copyOf(Objects.requireNonNull(backends, "backends"));
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(description, "description");
+    }
+
+    /**
+     * How clones map the template's RAM files.
+     */
+    public enum CloneRecipe {
+        /**
+         * QEMU 8.2+: {@code share=off,readonly=on,rom=off}. The file is opened read-only and
+         * mapped private and writable: a clone can never change the template.
+         */
+        READONLY_PRIVATE,
+        /**
+         * QEMU before 8.2 (no {@code rom} property, and {@code readonly=on} gives a dead guest):
+         * {@code share=off}, the file opened writable and mapped private. Writes stay private,
+         * but a RAM discard (balloon, free page reporting, virtio-mem) would punch a hole in the
+         * template file, so clones refuse those devices; verify the files with
+         * {@link Template#verifyRamFiles()}.
+         */
+        WRITABLE_PRIVATE
+    }
+
+    /**
+     * The QEMU that saved the template. Clones must run the same version.
+     *
+     * @param version e.g. {@code 10.0.2}; never null
+     * @param versionLine the first line of {@code --version}; never null
+     * @param executable the binary's path; never null
+     * @param firmwareDirs the {@code -L} directories; never null, immutable
+     * @param fileMigrationUri whether this QEMU takes {@code file:} migration URIs (8.2+);
+     *                         otherwise the state is passed as a file descriptor
+     */
+    public record QemuInfo(String version, String versionLine, String executable, List<String> firmwareDirs,
+                           boolean fileMigrationUri) {
+        /** Copies. */
+        public QemuInfo {
+            Objects.requireNonNull(version, "version");
+            Objects.requireNonNull(versionLine, "versionLine");
+            Objects.requireNonNull(executable, "executable");
+            firmwareDirs = List.copyOf(Objects.requireNonNull(firmwareDirs, "firmwareDirs"));
+        }
+    }
+
+    /**
+     * One RAM backend's file.
+     *
+     * @param id the backend id (QEMU's ramblock name); never null
+     * @param kind how the machine uses it; never null
+     * @param sizeBytes the backend's and the file's size
+     * @param file the file name, relative to the template directory; never null
+     * @param sha256 the file's SHA-256 at save time, lower-case hex; never null
+     */
+    public record BackendFile(String id, RamBackend.Kind kind, long sizeBytes, String file, String sha256) {
+        /** Validates. */
+        public BackendFile {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(sha256, "sha256");
+        }
+    }
+
+    /**
+     * The device-state file (QEMU's migration stream without RAM).
+     *
+     * @param file the file name, relative to the template directory; never null
+     * @param sizeBytes its size
+     * @param sha256 its SHA-256, lower-case hex; never null
+     * @param saveMillis how long {@code migrate} took, in milliseconds
+     */
+    public record StateFile(String file, long sizeBytes, String sha256, long saveMillis) {
+        /** Validates. */
+        public StateFile {
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(sha256, "sha256");
+        }
+    }
+}

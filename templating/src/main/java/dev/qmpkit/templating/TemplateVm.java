@@ -1,0 +1,190 @@
+package dev.qmpkit.templating;
+
+import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.templating.inspect.QemuFeatures;
+import dev.qmpkit.templating.inspect.ReadinessReport;
+import dev.qmpkit.templating.internal.SaveWorkflow;
+import dev.qmpkit.templating.internal.TemplateLaunch;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A running VM that will become a template: started from a {@link VmDescription} with every
+ * RAM backend a {@code memory-backend-file,share=on} on a file in the template directory.
+ * Let the guest reach the state clones should start from, then {@link #save()}.
+ *
+ * <pre>{@code
+ * try (TemplateVm vm = TemplateVm.start(QemuBinary.system(), description, Path.of("/var/lib/tpl/web"))) {
+ *     SerialLog.awaitReady(vm.serialLog(), Duration.ofSeconds(10));   // or wait for your guest
+ *     Template template = vm.save();   // the VM is stopped and quits; the directory is a template
+ * }
+ * }</pre>
+ *
+ * <p>After a save the VM never runs again (it would write into the shared RAM files that
+ * clones map): {@link #save()} quits it. {@link #close()} stops QEMU whether saved or not;
+ * an unsaved directory has no manifest and can never be cloned from. Thread-safe.
+ */
+public final class TemplateVm implements AutoCloseable {
+
+    private final Path directory;
+    private final VmDescription description;
+    private final QemuProcess process;
+    private final Path serialLog;
+    private final UUID vmgenid;
+    private final AtomicBoolean saved = new AtomicBoolean();
+    private volatile QemuFeatures features;
+
+    private TemplateVm(Path directory, VmDescription description, QemuProcess process, Path serialLog, UUID vmgenid) {
+        this.directory = directory;
+        this.description = description;
+        this.process = process;
+        this.serialLog = serialLog;
+        this.vmgenid = vmgenid;
+    }
+
+    /**
+     * Starts a template VM. Creates {@code directory} (mode 0700; it must not exist or be
+     * empty), the RAM files (mode 0600, one per backend) and the serial log in it.
+     *
+     * @param binary the QEMU to run; never null
+     * @param description what the VM is; never null ({@link Accel#AUTO} is resolved now and
+     *                    recorded, so clones use the same accelerator)
+     * @param directory the template directory; never null; any path, including spaces, commas,
+     *                  quotes and newlines
+     * @return the running VM
+     * @throws TemplatingException when the directory is not empty or cannot be created
+     * @throws dev.qmpkit.qmp.launch.QemuLaunchException when QEMU refuses the configuration
+     */
+    public static TemplateVm start(QemuBinary binary, VmDescription description, Path directory) {
+        return start(binary, description, directory, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #start(QemuBinary, VmDescription, Path)}, reporting {@link Step#TEMPLATE_LAUNCH}.
+     *
+     * @param binary the QEMU to run; never null
+     * @param description what the VM is; never null
+     * @param directory the template directory; never null
+     * @param listener receives progress; never null
+     * @return the running VM
+     */
+    public static TemplateVm start(QemuBinary binary, VmDescription description, Path directory,
+                                   ProgressListener listener) {
+        Objects.requireNonNull(binary, "binary");
+        Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(listener, "listener");
+        TemplateLaunch.Started s = TemplateLaunch.start(binary, description, directory, listener);
+        return new TemplateVm(s.directory(), s.description(), s.process(), s.serialLog(), s.vmgenid());
+    }
+
+    /** @return the template directory (absolute); never null */
+    public Path directory() {
+        return directory;
+    }
+
+    /** @return the description the VM runs with, accelerator resolved; never null */
+    public VmDescription description() {
+        return description;
+    }
+
+    /** @return the QEMU process; never null */
+    public QemuProcess process() {
+        return process;
+    }
+
+    /** @return the monitor client; never null */
+    public QmpClient qmp() {
+        return process.qmp();
+    }
+
+    /** @return the serial log file, or null when the description turned it off */
+    public Path serialLog() {
+        return serialLog;
+    }
+
+    /** @return the template's vmgenid GUID, or null when the description has no vmgenid */
+    public UUID vmgenid() {
+        return vmgenid;
+    }
+
+    /**
+     * @return what this QEMU supports for templating, detected once by introspection; never null
+     */
+    public QemuFeatures features() {
+        QemuFeatures f = features;
+        if (f == null) {
+            f = QemuFeatures.detect(qmp());
+            features = f;
+        }
+        return f;
+    }
+
+    /**
+     * Runs the readiness check on the running VM (without changing it).
+     *
+     * @return the report; never null
+     */
+    public ReadinessReport checkReadiness() {
+        return SaveWorkflow.readiness(qmp());
+    }
+
+    /**
+     * Saves the template with no progress listener. See {@link #save(ProgressListener)}.
+     *
+     * @return the saved template
+     */
+    public Template save() {
+        return save(ProgressListener.NONE);
+    }
+
+    /**
+     * Saves the template: checks readiness, {@code stop}s the VM, sets {@code x-ignore-shared},
+     * writes the device state ({@code file:} URI where QEMU supports it, otherwise a file
+     * descriptor passed over the monitor socket; no shell), waits for completion through
+     * MIGRATION events, quits QEMU, syncs the state and RAM files to disk, renames the state
+     * file into place, and writes {@code manifest.json} last. Blocks (typically well under a
+     * second plus the RAM checksums); do not call on a QMP I/O thread.
+     *
+     * @param listener receives step and migration progress; never null
+     * @return the saved template
+     * @throws TemplateNotReadyException when the VM cannot be a template (nothing was changed)
+     * @throws TemplateSaveException when a step failed (QEMU died, migration failed, I/O
+     *         error): no manifest exists and QEMU was stopped
+     * @throws IllegalStateException when the VM was already saved
+     */
+    public Template save(ProgressListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (!saved.compareAndSet(false, true)) {
+            throw new IllegalStateException("template " + directory + " was already saved (or a save was attempted); "
+                    + "a template VM never runs again after a save");
+        }
+        try {
+            return SaveWorkflow.save(this, features(), listener);
+        } catch (TemplateNotReadyException e) {
+            // Nothing was changed: the caller may fix the VM and try again.
+            saved.set(false);
+            throw e;
+        }
+    }
+
+    /** @return whether {@link #save} was called (and did not stop at the readiness check) */
+    public boolean isSaved() {
+        return saved.get();
+    }
+
+    /** Stops QEMU (by PID if it does not quit). Leaves the directory. Idempotent. */
+    @Override
+    public void close() {
+        process.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TemplateVm[" + directory + ", pid " + process.pid() + "]";
+    }
+}

@@ -1,0 +1,169 @@
+package dev.qmpkit.templating.internal;
+
+import dev.qmpkit.qmp.launch.QemuOption;
+import dev.qmpkit.templating.Boot;
+import dev.qmpkit.templating.RamBackend;
+import dev.qmpkit.templating.TemplateManifest.CloneRecipe;
+import dev.qmpkit.templating.VmDescription;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * The one place that turns a {@link VmDescription} into QEMU arguments, for the template and
+ * for clones alike: only the memory backends' sharing flags, the machine type's spelling
+ * (clones use the resolved name from the state file), the serial log, the vmgenid GUID and the
+ * clone-only options differ. Every key=value option goes through {@link QemuOption}.
+ */
+public final class CommandLines {
+
+    /** QOM id of the vmgenid device. */
+    public static final String VMGENID_ID = "qmpkit-vmgenid";
+    /** Chardev id of the serial port. */
+    public static final String SERIAL_ID = "qmpkit-serial0";
+
+    private CommandLines() {
+    }
+
+    /**
+     * @param d the description; never null
+     * @param dir the template directory (absolute); never null
+     * @param serialLog the serial log file, or null for none
+     * @param vmgenid the template's GUID, or null without vmgenid
+     * @return the template's QEMU arguments (launcher adds monitor and display)
+     */
+    public static List<String> template(VmDescription d, Path dir, Path serialLog, UUID vmgenid) {
+        List<String> args = new ArrayList<>();
+        common(args, d, d.machineType(), dir, null, serialLog, vmgenid);
+        return args;
+    }
+
+    /**
+     * @param d the description from the manifest; never null
+     * @param dir the template directory (absolute); never null
+     * @param machineType the resolved machine type the template ran with; never null
+     * @param recipe how the RAM files are mapped; never null
+     * @param serialLog the clone's serial log, or null for none
+     * @param vmgenid the clone's fresh GUID, or null without vmgenid
+     * @param uuid the clone's UUID, or null to leave QEMU's default
+     * @return the clone's QEMU arguments, paused ({@code -S}) and waiting for {@code migrate-incoming}
+     */
+    public static List<String> clone(VmDescription d, Path dir, String machineType, CloneRecipe recipe,
+                                     Path serialLog, UUID vmgenid, UUID uuid) {
+        List<String> args = new ArrayList<>();
+        common(args, d, machineType, dir, recipe, serialLog, vmgenid);
+        if (uuid != null) {
+            args.add("-uuid");
+            args.add(uuid.toString());
+        }
+        // -S: after the state is loaded QEMU would otherwise start the vCPUs itself; the workflow
+        // decides (cont, or stay paused in a pool).
+        args.add("-S");
+        args.add("-incoming");
+        args.add("defer");
+        return args;
+    }
+
+    private static void common(List<String> args, VmDescription d, String machineType, Path dir, CloneRecipe recipe,
+                               Path serialLog, UUID vmgenid) {
+        List<RamBackend> backends = d.ramBackends();
+        QemuOption machine = QemuOption.of(machineType);
+        backends.stream().filter(b -> b.kind() == RamBackend.Kind.MAIN).findFirst()
+                .ifPresent(b -> machine.set("memory-backend", b.id()));
+        args.add("-machine");
+        args.add(machine.toString());
+        args.add("-accel");
+        args.add(d.accel().qemuName());
+        args.add("-smp");
+        args.add(Integer.toString(d.cpus()));
+
+        QemuOption m = QemuOption.keyValues().set("size", mib(d.bootRamBytes()));
+        List<RamBackend> dimms = backends.stream().filter(b -> b.kind() == RamBackend.Kind.DIMM).toList();
+        if (!dimms.isEmpty()) {
+            m.set("slots", dimms.size()).set("maxmem", mib(d.totalRamBytes()));
+        }
+        args.add("-m");
+        args.add(m.toString());
+
+        for (RamBackend b : backends) {
+            QemuOption o = QemuOption.of("memory-backend-file")
+                    .set("id", b.id())
+                    .set("size", b.sizeBytes())
+                    .set("mem-path", dir.resolve(b.fileName()));
+            if (recipe == null) {
+                o.set("share", true);
+            } else if (recipe == CloneRecipe.READONLY_PRIVATE) {
+                o.set("share", false).set("readonly", true).set("rom", false);
+            } else {
+                o.set("share", false);
+            }
+            args.add("-object");
+            args.add(o.toString());
+        }
+        int node = 0;
+        for (RamBackend b : backends) {
+            if (b.kind() == RamBackend.Kind.NUMA_NODE) {
+                args.add("-numa");
+                args.add(QemuOption.of("node").set("nodeid", node++).set("memdev", b.id()).toString());
+            }
+        }
+        for (RamBackend b : dimms) {
+            args.add("-device");
+            args.add(QemuOption.of("pc-dimm").set("id", "dimm-" + b.id()).set("memdev", b.id()).toString());
+        }
+
+        // No default devices: a default NIC would carry the template's MAC into every clone.
+        args.add("-nodefaults");
+        Boot boot = d.boot();
+        if (boot != null) {
+            if (boot.kernel() != null) {
+                args.add("-kernel");
+                args.add(boot.kernel().toString());
+                if (boot.initrd() != null) {
+                    args.add("-initrd");
+                    args.add(boot.initrd().toString());
+                }
+                if (boot.append() != null) {
+                    args.add("-append");
+                    args.add(boot.append());
+                }
+            } else {
+                args.add("-drive");
+                args.add(QemuOption.keyValues().set("file", boot.disk()).set("format", "raw").set("if", "virtio")
+                        .set("readonly", true).toString());
+            }
+        }
+        if (serialLog != null) {
+            args.add("-chardev");
+            args.add(QemuOption.of("file").set("id", SERIAL_ID).set("path", serialLog).toString());
+            args.add("-serial");
+            args.add("chardev:" + SERIAL_ID);
+        }
+        if (d.vmgenid() && vmgenid != null) {
+            args.add("-device");
+            args.add(QemuOption.of("vmgenid").set("id", VMGENID_ID).set("guid", vmgenid.toString()).toString());
+        }
+        if (d.hotplugPort() && isPcie(d.machineType())) {
+            args.add("-device");
+            args.add(QemuOption.of("pcie-root-port").set("id", VmDescription.HOTPLUG_PORT_ID)
+                    .set("chassis", 254).set("slot", 0).toString());
+        }
+        for (String dev : d.devices()) {
+            args.add("-device");
+            args.add(dev);
+        }
+        args.addAll(d.extraArgs());
+    }
+
+    /** @param machineType a machine type as described @return whether its root bus is PCIe (no hot-plug on it) */
+    public static boolean isPcie(String machineType) {
+        String m = machineType.toLowerCase(Locale.ROOT);
+        return m.contains("q35");
+    }
+
+    private static String mib(long bytes) {
+        return (bytes >> 20) + "M";
+    }
+}

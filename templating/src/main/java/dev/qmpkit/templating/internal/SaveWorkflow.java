@@ -1,0 +1,217 @@
+package dev.qmpkit.templating.internal;
+
+import dev.qmpkit.qmp.Futures;
+import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.QmpException;
+import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.qmp.launch.QemuVersionProbe;
+import dev.qmpkit.templating.ProgressListener;
+import dev.qmpkit.templating.RamBackend;
+import dev.qmpkit.templating.Step;
+import dev.qmpkit.templating.Template;
+import dev.qmpkit.templating.TemplateManifest;
+import dev.qmpkit.templating.TemplateManifest.BackendFile;
+import dev.qmpkit.templating.TemplateManifest.CloneRecipe;
+import dev.qmpkit.templating.TemplateNotReadyException;
+import dev.qmpkit.templating.TemplateSaveException;
+import dev.qmpkit.templating.TemplateVm;
+import dev.qmpkit.templating.VmDescription;
+import dev.qmpkit.templating.inspect.MigrationCapabilityGuard;
+import dev.qmpkit.templating.inspect.QemuErrorHints;
+import dev.qmpkit.templating.inspect.QemuFeatures;
+import dev.qmpkit.templating.inspect.ReadinessChecker;
+import dev.qmpkit.templating.inspect.ReadinessReport;
+import dev.qmpkit.templating.inspect.VmRole;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Saves a running {@link TemplateVm}: the steps of {@link TemplateVm#save(ProgressListener)}. */
+public final class SaveWorkflow {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SaveWorkflow.class);
+    /** Name of the device-state file inside a template directory. */
+    public static final String STATE_FILE = "state.bin";
+    private static final String STATE_TMP = "state.tmp";
+    private static final Duration MIGRATE_TIMEOUT = Duration.ofMinutes(5);
+    private static final String NAME = "template";
+
+    private SaveWorkflow() {
+    }
+
+    /** @return the template-role readiness report of a running VM */
+    public static ReadinessReport readiness(QmpClient client) {
+        return ReadinessChecker.check(client, VmRole.TEMPLATE);
+    }
+
+    /**
+     * Checks readiness (throwing {@link TemplateNotReadyException} with nothing changed), then
+     * saves. Any later failure stops QEMU, removes the state file and throws
+     * {@link TemplateSaveException}; the manifest is written last, so none exists then.
+     */
+    public static Template save(TemplateVm vm, QemuFeatures features, ProgressListener listener) {
+        Path dir = vm.directory();
+        QmpClient c = vm.qmp();
+        QemuProcess process = vm.process();
+        Steps steps = new Steps(listener, NAME);
+        ReadinessReport report = steps.run(Step.READINESS_CHECK, () -> ReadinessChecker.check(c, VmRole.TEMPLATE,
+                features));
+        if (!report.isReady()) {
+            throw new TemplateNotReadyException(report);
+        }
+        Path stateTmp = dir.resolve(STATE_TMP);
+        Path state = dir.resolve(STATE_FILE);
+        try {
+            String resolvedMachine = machineTypeOf(c);
+            steps.run(Step.STOP, () -> {
+                // 'stop' right after -S emits no STOP event, so trust the reply rather than wait for one.
+                Futures.await(c.execute("stop"));
+            });
+            steps.run(Step.SET_CAPABILITIES, () -> MigrationCapabilityGuard.setCapabilities(c, VmRole.TEMPLATE,
+                    capabilities()));
+            long saveNanos = steps.run(Step.SAVE_STATE, () -> {
+                long t0 = System.nanoTime();
+                try {
+                    Durable.createPrivateFile(stateTmp);
+                    try (StateChannel ch = StateChannel.open(c, stateTmp, true, features.fileMigrationUri())) {
+                        Migrations.run(c, "migrate", Map.of("uri", ch.uri()), MIGRATE_TIMEOUT, NAME, listener);
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return System.nanoTime() - t0;
+            });
+            steps.run(Step.QUIT_TEMPLATE, () -> {
+                // From here on the RAM files are the template: the VM must never run again.
+                process.close();
+                if (process.isAlive()) {
+                    throw new QmpException("the template's QEMU (pid " + process.pid() + ") did not exit");
+                }
+            });
+            VmDescription d = vm.description();
+            CloneRecipe recipe = features.readonlyCloneRecipe() ? CloneRecipe.READONLY_PRIVATE
+                    : CloneRecipe.WRITABLE_PRIVATE;
+            steps.run(Step.MAKE_DURABLE, () -> io(() -> {
+                Durable.fsync(stateTmp);
+                for (RamBackend b : d.ramBackends()) {
+                    Durable.fsync(dir.resolve(b.fileName()));
+                }
+                Durable.atomicRename(stateTmp, state);
+                if (recipe == CloneRecipe.READONLY_PRIVATE) {
+                    // Clones open the files read-only; make that the only way they can be opened by this user.
+                    for (RamBackend b : d.ramBackends()) {
+                        Files.setPosixFilePermissions(dir.resolve(b.fileName()),
+                                PosixFilePermissions.fromString("r--------"));
+                    }
+                }
+                Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("r--------"));
+            }));
+            String streamMachine = io(() -> StreamHeader.machineType(state));
+            if (streamMachine != null && !streamMachine.equals(resolvedMachine)) {
+                LOG.warn("template {}: machine type in the state file '{}' differs from QOM's '{}'; using the file's",
+                        dir, streamMachine, resolvedMachine);
+                resolvedMachine = streamMachine;
+            }
+            String machine = resolvedMachine;
+            List<BackendFile> backends = new ArrayList<>();
+            String[] stateSha = new String[1];
+            steps.run(Step.CHECKSUM, () -> io(() -> {
+                for (RamBackend b : d.ramBackends()) {
+                    backends.add(new BackendFile(b.id(), b.kind(), b.sizeBytes(), b.fileName(),
+                            Durable.sha256(dir.resolve(b.fileName()))));
+                }
+                stateSha[0] = Durable.sha256(state);
+            }));
+            QemuBinary binary = process.binary();
+            TemplateManifest manifest = ManifestIo.sign(new TemplateManifest(
+                    TemplateManifest.FORMAT_VERSION,
+                    Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(),
+                    new TemplateManifest.QemuInfo(features.version().toString(),
+                            QemuVersionProbe.probe(binary).versionLine(),
+                            binary.executable().toAbsolutePath().toString(),
+                            binary.firmwareDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(),
+                            features.fileMigrationUri()),
+                    d.machineType(), machine, recipe, backends,
+                    new TemplateManifest.StateFile(STATE_FILE, io(() -> Files.size(state)), stateSha[0],
+                            Duration.ofNanos(saveNanos).toMillis()),
+                    d, null));
+            steps.run(Step.WRITE_MANIFEST, () -> io(() -> ManifestIo.write(dir, manifest)));
+            LOG.info("saved template {} (QEMU {}, {}, state {} bytes in {} ms)", dir, features.version(), machine,
+                    manifest.state().sizeBytes(), manifest.state().saveMillis());
+            return Template.open(dir);
+        } catch (RuntimeException e) {
+            Step failed = steps.current() == null ? Step.STOP : steps.current();
+            process.kill();
+            process.close();
+            deleteQuietly(stateTmp);
+            deleteQuietly(state);
+            deleteQuietly(dir.resolve(TemplateManifest.FILE_NAME));
+            String stderr = process.stderrTail().strip();
+            String hint = QemuErrorHints.find(e).or(() -> QemuErrorHints.find(stderr))
+                    .map(h -> " -- " + h.render()).orElse("");
+            throw new TemplateSaveException(dir, failed, "saving template " + dir + " failed at step " + failed
+                    + " (QEMU " + features.version() + "): " + e.getMessage() + hint
+                    + (stderr.isEmpty() ? "" : "\nQEMU stderr: " + stderr)
+                    + "\nNo manifest was written, so this directory cannot be cloned from. Fix: remove " + dir
+                    + " and save the template again" + (hint.isEmpty() ? "." : " after fixing the cause above."), e);
+        }
+    }
+
+    /** The capabilities a template and its clones use: skip shared RAM, and report MIGRATION events. */
+    public static Map<String, Boolean> capabilities() {
+        Map<String, Boolean> caps = new LinkedHashMap<>();
+        caps.put(QemuFeatures.X_IGNORE_SHARED, true);
+        caps.put("events", true);
+        return caps;
+    }
+
+    /** @return the running machine's versioned type name, e.g. {@code pc-q35-10.0} */
+    static String machineTypeOf(QmpClient c) {
+        String type = Futures.await(c.execute("qom-get", Map.of("path", "/machine", "property", "type"))).asText();
+        return type.endsWith("-machine") ? type.substring(0, type.length() - "-machine".length()) : type;
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warn("cannot delete {}: {}", p, e.toString());
+        }
+    }
+
+    interface IoWork<T> {
+        T get() throws IOException;
+    }
+
+    interface IoRun {
+        void run() throws IOException;
+    }
+
+    static <T> T io(IoWork<T> w) {
+        try {
+            return w.get();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void io(IoRun w) {
+        try {
+            w.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

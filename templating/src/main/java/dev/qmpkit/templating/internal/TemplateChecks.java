@@ -1,0 +1,182 @@
+package dev.qmpkit.templating.internal;
+
+import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.QemuVersionProbe;
+import dev.qmpkit.templating.ManifestMismatchException;
+import dev.qmpkit.templating.RamBackend;
+import dev.qmpkit.templating.Template;
+import dev.qmpkit.templating.TemplateManifest;
+import dev.qmpkit.templating.TemplateManifest.BackendFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The checks that keep a clone from ever running on a wrong base; all run before QEMU is launched. */
+public final class TemplateChecks {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TemplateChecks.class);
+    private static final String RESAVE = " Fix: restore the template directory as it was saved, or save the template again.";
+
+    private TemplateChecks() {
+    }
+
+    /** Consistency of a manifest with itself and with the files, plus its fingerprint. */
+    public static void verifyManifest(Path dir, TemplateManifest m) {
+        Path manifestFile = dir.resolve(TemplateManifest.FILE_NAME);
+        String qemu = " (template saved by QEMU " + m.qemu().version() + ")";
+        if (!m.machineType().equals(m.description().machineType())) {
+            throw new ManifestMismatchException(manifestFile, "machineType", "template manifest " + manifestFile
+                    + " names machine type '" + m.machineType() + "' but its VM description says '"
+                    + m.description().machineType() + "'" + qemu + "; the manifest was edited." + RESAVE);
+        }
+        if (!machineTypeMatches(m.machineType(), m.resolvedMachineType())) {
+            throw new ManifestMismatchException(manifestFile, "machineType", "template manifest " + manifestFile
+                    + " names machine type '" + m.machineType() + "' but the template was saved on '"
+                    + m.resolvedMachineType() + "'" + qemu + "; a clone would fail with 'Machine type received is "
+                    + m.resolvedMachineType() + "'." + RESAVE);
+        }
+        List<RamBackend> described = m.description().ramBackends();
+        if (described.size() != m.backends().size()) {
+            throw new ManifestMismatchException(manifestFile, "backends", "template manifest " + manifestFile
+                    + " lists " + m.backends().size() + " RAM files but its description has " + described.size()
+                    + " memory backends" + qemu + "." + RESAVE);
+        }
+        for (int i = 0; i < described.size(); i++) {
+            RamBackend d = described.get(i);
+            BackendFile f = m.backends().get(i);
+            if (!d.id().equals(f.id()) || d.kind() != f.kind() || d.sizeBytes() != f.sizeBytes()) {
+                throw new ManifestMismatchException(manifestFile, "size", "template manifest " + manifestFile
+                        + " records RAM backend '" + f.id() + "' (" + f.kind() + ", " + f.sizeBytes()
+                        + " bytes) but its description has '" + d.id() + "' (" + d.kind() + ", " + d.sizeBytes()
+                        + " bytes)" + qemu + "; the manifest was edited." + RESAVE);
+            }
+        }
+        checkFiles(dir, m);
+        checkStateMachineType(dir, m);
+        String expected = ManifestIo.fingerprint(m);
+        if (!expected.equals(m.fingerprint())) {
+            throw new ManifestMismatchException(manifestFile, "fingerprint", "template manifest " + manifestFile
+                    + " was modified after the save (its fingerprint no longer matches its contents)" + qemu
+                    + ". A clone is refused, because an edited manifest may describe a machine other than the one "
+                    + "saved." + RESAVE);
+        }
+    }
+
+    /** Files, state checksum, machine type in the state, and the QEMU version of {@code binary}. */
+    public static void verifyBeforeLaunch(Template t, QemuBinary binary) {
+        Path dir = t.directory();
+        TemplateManifest m = t.manifest();
+        checkFiles(dir, m);
+        Path state = dir.resolve(m.state().file());
+        String sha;
+        try {
+            sha = Durable.sha256(state);
+        } catch (IOException e) {
+            throw new ManifestMismatchException(state, "unreadable", "cannot read template state " + state + ": " + e
+                    + "." + RESAVE);
+        }
+        if (!sha.equals(m.state().sha256())) {
+            throw new ManifestMismatchException(state, "sha256", "template state file " + state
+                    + " has SHA-256 " + sha + " but the manifest recorded " + m.state().sha256()
+                    + " (saved by QEMU " + m.qemu().version() + "): the file changed after the save." + RESAVE);
+        }
+        checkStateMachineType(dir, m);
+        String version = QemuVersionProbe.probe(binary).version().toString();
+        if (!version.equals(m.qemu().version())) {
+            throw new ManifestMismatchException(binary.executable(), "qemuVersion", "template " + dir
+                    + " was saved by QEMU " + m.qemu().version() + " (" + m.qemu().executable() + ") but the clone "
+                    + "would run QEMU " + version + " (" + binary.executable() + "). Device state is only guaranteed "
+                    + "to load on the QEMU that saved it. Fix: clone with the template's QEMU "
+                    + "(CloneOptions.binary(null)), or save the template again with " + binary.executable() + ".");
+        }
+        if (!binary.executable().toString().equals(m.qemu().executable())) {
+            LOG.info("cloning {} with {} (same QEMU {} as the template's {})", dir, binary.executable(), version,
+                    m.qemu().executable());
+        }
+    }
+
+    /** Hashes every RAM file and compares with the manifest. */
+    public static void verifyRamChecksums(Template t) {
+        for (BackendFile b : t.manifest().backends()) {
+            Path f = t.directory().resolve(b.file());
+            String sha;
+            try {
+                sha = Durable.sha256(f);
+            } catch (IOException e) {
+                throw new ManifestMismatchException(f, "unreadable", "cannot read template RAM file " + f + ": " + e
+                        + "." + RESAVE);
+            }
+            if (!sha.equals(b.sha256())) {
+                throw new ManifestMismatchException(f, "sha256", "template RAM file " + f + " (backend '" + b.id()
+                        + "') has SHA-256 " + sha + " but was saved as " + b.sha256() + " (QEMU "
+                        + t.manifest().qemu().version() + "): something wrote to it after the save (a template VM "
+                        + "that ran again, a clone with a shared mapping, or a RAM discard on QEMU before 8.2). Every "
+                        + "clone of it is suspect." + RESAVE);
+            }
+        }
+    }
+
+    /**
+     * @param described the machine type as given, e.g. {@code q35}
+     * @param resolved the name QEMU recorded, e.g. {@code pc-q35-10.0}
+     * @return whether the described type can have resolved to that name
+     */
+    static boolean machineTypeMatches(String described, String resolved) {
+        String d = described.toLowerCase(Locale.ROOT);
+        String r = resolved.toLowerCase(Locale.ROOT);
+        if (d.equals(r)) {
+            return true;
+        }
+        // QEMU records the versioned name behind an alias: q35 -> pc-q35-X.Y, pc -> pc-i440fx-X.Y.
+        return switch (d) {
+            case "q35" -> r.startsWith("pc-q35-");
+            case "pc" -> r.startsWith("pc-i440fx-");
+            case "microvm" -> r.equals("microvm");
+            default -> !d.startsWith("pc-") && !r.startsWith("pc-");
+        };
+    }
+
+    private static void checkFiles(Path dir, TemplateManifest m) {
+        for (BackendFile b : m.backends()) {
+            checkSize(dir.resolve(b.file()), b.sizeBytes(), "RAM file of backend '" + b.id() + "'", m);
+        }
+        checkSize(dir.resolve(m.state().file()), m.state().sizeBytes(), "device-state file", m);
+    }
+
+    private static void checkSize(Path f, long expected, String what, TemplateManifest m) {
+        long size;
+        try {
+            size = Files.size(f);
+        } catch (IOException e) {
+            throw new ManifestMismatchException(f, "missing", "template " + what + " " + f + " is missing or "
+                    + "unreadable (" + e.getClass().getSimpleName() + "; saved by QEMU " + m.qemu().version() + ")."
+                    + RESAVE);
+        }
+        if (size != expected) {
+            throw new ManifestMismatchException(f, "size", "template " + what + " " + f + " is " + size
+                    + " bytes but the manifest records " + expected + " bytes (saved by QEMU " + m.qemu().version()
+                    + "); a clone would fail or run on a different memory size." + RESAVE);
+        }
+    }
+
+    private static void checkStateMachineType(Path dir, TemplateManifest m) {
+        Path state = dir.resolve(m.state().file());
+        String inStream;
+        try {
+            inStream = StreamHeader.machineType(state);
+        } catch (IOException e) {
+            throw new ManifestMismatchException(state, "state", "template state file " + state + " is not a QEMU "
+                    + "migration stream: " + e.getMessage() + "." + RESAVE);
+        }
+        if (inStream != null && !inStream.equals(m.resolvedMachineType())) {
+            throw new ManifestMismatchException(state, "machineType", "template state file " + state
+                    + " was saved on machine type '" + inStream + "' but the manifest says '"
+                    + m.resolvedMachineType() + "' (QEMU " + m.qemu().version() + "); a clone would fail with "
+                    + "'Machine type received is " + inStream + "'." + RESAVE);
+        }
+    }
+}

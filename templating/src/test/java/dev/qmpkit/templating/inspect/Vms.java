@@ -1,0 +1,34 @@
+package dev.qmpkit.templating.inspect;
+
+import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.QemuLauncher;
+import dev.qmpkit.qmp.launch.QemuOption;
+import dev.qmpkit.qmp.launch.QemuProcess;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Paused TCG VMs for the guard tests: no guest runs, so each starts in tens of milliseconds. */
+final class Vms {
+    private Vms() {
+    }
+
+    static final long MIB = 1L << 20;
+
+    /**
+     * @param memory the {@code -m} value, e.g. {@code 128M} or {@code 128M,maxmem=512M,slots=2}
+     * @param extra further arguments
+     */
+    static QemuProcess start(QemuBinary qemu, String name, String memory, String... extra) {
+        List<String> args = new ArrayList<>(List.of("-M", "q35", "-accel", "tcg", "-m", memory, "-S", "-nodefaults"));
+        args.addAll(Arrays.asList(extra));
+        return QemuLauncher.builder(qemu).name(name).args(args).build().start();
+    }
+
+    /** A template-style backend: a named file, shared, writable. */
+    static String sharedFile(String id, long size, Path file) {
+        return QemuOption.of("memory-backend-file").set("id", id).set("size", size).set("mem-path", file)
+                .set("share", true).toString();
+    }
+}

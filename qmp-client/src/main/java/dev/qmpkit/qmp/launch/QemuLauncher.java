@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -51,6 +53,15 @@ public final class QemuLauncher {
     private static final Set<String> DISPLAY = Set.of("display", "nographic", "curses", "sdl", "vnc", "spice");
     /** How long a failed start waits for QEMU to exit by itself, to report its exit and stderr. */
     private static final long EXIT_GRACE_MILLIS = 1000;
+    /**
+     * Runs start-up callbacks off Netty's I/O threads and the JDK's process reaper: closing a
+     * listener and deleting files may block briefly.
+     */
+    private static final ExecutorService CALLBACKS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "qmpkit-launcher");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final QemuBinary binary;
     private final List<String> args;
@@ -158,8 +169,8 @@ public final class QemuLauncher {
             if (!info.exitWithParent()) {
                 watchdog = startWatchdog(process.pid());
             }
-            process.onExit().thenRun(this::exitedEarly);
-            listener.accept(startTimeout).whenComplete(this::accepted);
+            process.onExit().thenRunAsync(this::exitedEarly, CALLBACKS);
+            listener.accept(startTimeout).whenCompleteAsync(this::accepted, CALLBACKS);
             result.whenComplete((p, e) -> {
                 if (result.isCancelled()) {
                     fail("start of QEMU was cancelled", null);
@@ -196,12 +207,12 @@ public final class QemuLauncher {
             // A monitor that failed because QEMU is dying is reported as QEMU's exit, with its stderr.
             process.onExit().thenApply(p -> true)
                     .completeOnTimeout(false, EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS)
-                    .thenAccept(exited -> {
+                    .thenAcceptAsync(exited -> {
                         if (!exited) {
                             fail("QEMU's monitor did not come up within " + startTimeout + ": "
                                     + Futures.unwrap(error).getMessage(), Futures.unwrap(error));
                         }
-                    });
+                    }, CALLBACKS);
         }
 
         private void fail(String message, Throwable cause) {
@@ -209,11 +220,11 @@ public final class QemuLauncher {
                 return;
             }
             process.destroyForcibly();
-            process.onExit().whenComplete((p, e) -> {
+            process.onExit().whenCompleteAsync((p, e) -> {
                 String tail = runDir.stderrTail();
                 cleanup();
                 result.completeExceptionally(failure(message, cause, tail));
-            });
+            }, CALLBACKS);
         }
 
         private QemuLaunchException failure(String message, Throwable cause, String tail) {

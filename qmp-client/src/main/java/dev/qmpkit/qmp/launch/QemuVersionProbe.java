@@ -95,14 +95,13 @@ public final class QemuVersionProbe {
             throw new QemuLaunchException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e);
         }
         try (InputStream in = p.getInputStream()) {
-            // Help output is a few KB; bound it anyway so a strange binary cannot exhaust memory.
-            byte[] out = in.readNBytes(256 * 1024);
+            // Wait before reading: the answers fit in a pipe buffer, and a binary that hangs must not block us.
             if (!p.waitFor(PROBE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new QemuLaunchException(String.join(" ", cmd) + " did not exit within "
-                        + PROBE_TIMEOUT_SECONDS + " s", null);
+                        + PROBE_TIMEOUT_SECONDS + " s; is it QEMU?", null);
             }
-            return new String(out, StandardCharsets.UTF_8);
+            return new String(in.readNBytes(256 * 1024), StandardCharsets.UTF_8);
         } catch (IOException e) {
             p.destroyForcibly();
             throw new QemuLaunchException("cannot read the output of " + String.join(" ", cmd) + ": " + e.getMessage(), e);

@@ -1,0 +1,201 @@
+package dev.qmpkit.qmp.launch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.qmpkit.qmp.QmpConnectionException;
+import dev.qmpkit.qmp.QmpException;
+import dev.qmpkit.qmp.command.RunState;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The launcher against real QEMU 10.0 and 7.2: start, stop, failures, kills and orphans. */
+class QemuLauncherIT {
+
+    @TempDir
+    Path tmp;
+
+    static QemuLauncher.Builder none(QemuBinary qemu) {
+        return QemuLauncher.builder(qemu).args("-M", "none", "-accel", "tcg");
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void startsWithAPrivateRunDirAndCloseLeavesNothing(QemuBinary qemu) throws Exception {
+        QemuProcess p = none(qemu).workDir(tmp).name("basic").build().start();
+        long pid;
+        Path runDir;
+        try (p) {
+            pid = p.pid();
+            runDir = p.runDir();
+            assertThat(runDir.getParent()).isEqualTo(tmp);
+            assertThat(Files.getPosixFilePermissions(runDir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+            assertThat(p.isAlive()).isTrue();
+            assertThat(p.qmp().commands().queryStatus().get(10, TimeUnit.SECONDS).status())
+                    .isEqualTo(RunState.RUNNING);
+            assertThat(p.version()).isEqualTo(p.qmp().qemuVersion());
+            assertThat(p.commandLine()).contains("-display", "none").doesNotContain("-daemonize");
+        }
+        assertThat(alive(pid)).as("QEMU pid %d gone after close", pid).isFalse();
+        assertThat(runDir).doesNotExist();
+        assertThat(p.onExit().get(1, TimeUnit.SECONDS)).as("exit code after 'quit'").isZero();
+        assertThat(p.qmp().closeFuture()).isDone();
+        p.close(); // idempotent
+        assertThat(p.watchdog() == null || !p.watchdog().isAlive()).as("watchdog stopped").isTrue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void badOptionFailsFastWithQemusComplaintAndCleansUp(QemuBinary qemu) {
+        QemuLauncher launcher = QemuLauncher.builder(qemu)
+                .args("-M", "none", "-accel", "tcg", "-device", "no-such-device-xyz")
+                .workDir(tmp).startTimeout(Duration.ofSeconds(60)).build();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(launcher::start)
+                .isInstanceOf(QemuLaunchException.class)
+                .hasMessageContaining("exited with code 1")
+                .hasMessageContaining("'no-such-device-xyz' is not a valid device model name")
+                .hasMessageContaining("command line: " + qemu.executable())
+                .hasMessageContaining("-device no-such-device-xyz");
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(ms).as("fails when QEMU exits, not at the 60 s timeout").isLessThan(5000);
+        assertThat(tmp.toFile().list()).as("run dir removed").isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void killedQemuCompletesOnExitAndFailsPendingCommands(QemuBinary qemu) throws Exception {
+        try (QemuProcess p = none(qemu).workDir(tmp).build().start()) {
+            long pid = p.pid();
+            p.kill();
+            assertThat(p.onExit().get(5, TimeUnit.SECONDS)).isEqualTo(137);
+            assertThat(alive(pid)).isFalse();
+            QmpException reason = p.qmp().closeFuture().get(5, TimeUnit.SECONDS);
+            assertThat(reason).isInstanceOf(QmpConnectionException.class);
+            assertThatThrownBy(() -> p.qmp().blocking().execute("query-status")).isInstanceOf(QmpException.class);
+            p.close(); // no 'quit' is attempted against a dead QEMU, and the run dir still goes
+            assertThat(p.runDir()).doesNotExist();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void workDirWithSpacesCommasAndQuotes(QemuBinary qemu) throws Exception {
+        Path odd = Files.createDirectories(tmp.resolve("a b,c=d 'q\""));
+        try (QemuProcess p = none(qemu).workDir(odd).build().start()) {
+            assertThat(p.runDir().getParent()).isEqualTo(odd);
+            assertThat(p.qmp().commands().queryStatus().get(10, TimeUnit.SECONDS).running()).isTrue();
+        }
+        assertThat(odd.toFile().list()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void qemuIgnoringQuitIsSignalled(QemuBinary qemu) throws Exception {
+        // A SIGSTOPped QEMU answers neither 'quit' nor SIGTERM: close() must escalate to SIGKILL and return.
+        QemuProcess p = none(qemu).workDir(tmp).stopTimeout(Duration.ofMillis(300)).build().start();
+        long pid = p.pid();
+        new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+        long t0 = System.nanoTime();
+        p.close();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(10_000);
+        assertThat(alive(pid)).isFalse();
+        assertThat(p.runDir()).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void noOrphanWhenTheJvmIsKilledOrExits(QemuBinary qemu) throws Exception {
+        for (String mode : List.of("kill", "exit")) {
+            Process jvm = childJvm(qemu, mode);
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line = out.readLine();
+                assertThat(line).as("child JVM output (stderr: %s)", stderrOf(jvm)).startsWith("pid ");
+                long qemuPid = Long.parseLong(line.substring(4).trim());
+                assertThat(alive(qemuPid)).isTrue();
+                if (mode.equals("kill")) {
+                    jvm.destroyForcibly(); // SIGKILL: no shutdown hook runs
+                }
+                assertThat(jvm.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                assertThat(waitGone(qemuPid, Duration.ofSeconds(10)))
+                        .as("QEMU %d gone after the JVM %s", qemuPid, mode).isTrue();
+            } finally {
+                jvm.destroyForcibly();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void startTimeoutKillsAQemuThatNeverConnects(QemuBinary qemu) throws Exception {
+        // A "QEMU" that answers the launcher's probe but never connects to the monitor.
+        Path wrapper = tmp.resolve("silent-qemu.sh");
+        Files.writeString(wrapper, "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --version|-run-with) exec \""
+                + qemu.executable() + "\" \"$@\";; esac; done\nexec sleep 30\n");
+        wrapper.toFile().setExecutable(true);
+        Path work = Files.createDirectories(tmp.resolve("w"));
+        QemuLauncher launcher = QemuLauncher.builder(new QemuBinary(wrapper, qemu.firmwareDirs()))
+                .args("-M", "none").workDir(work).startTimeout(Duration.ofMillis(700)).build();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(launcher::start).isInstanceOf(QemuLaunchException.class)
+                .hasMessageContaining("did not come up within PT0.7S");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(5000);
+        assertThat(work.toFile().list()).isEmpty();
+        assertThat(LiveProcesses.count()).isZero();
+    }
+
+    private Process childJvm(QemuBinary qemu, String mode) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(OrphanProbeMain.class.getName());
+        cmd.add(mode);
+        cmd.add(tmp.toString());
+        cmd.add(qemu.executable().toString());
+        qemu.firmwareDirs().forEach(d -> cmd.add(d.toString()));
+        return new ProcessBuilder(cmd).redirectError(tmp.resolve("child-" + mode + ".err").toFile()).start();
+    }
+
+    private String stderrOf(Process jvm) {
+        try {
+            return Files.readString(tmp.resolve("child-kill.err"));
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    /** Alive and not a zombie: in a container nobody may reap a reparented child. */
+    static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static boolean waitGone(long pid, Duration d) throws InterruptedException {
+        long deadline = System.nanoTime() + d.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!alive(pid)) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return !alive(pid);
+    }
+}

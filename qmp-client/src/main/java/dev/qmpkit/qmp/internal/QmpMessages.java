@@ -279,7 +279,12 @@ public final class QmpMessages {
         return g;
     }
 
-    /** @param node return value @param type target @param <T> type @return converted */
+    /**
+     * @param node a return value; never null
+     * @param type the target type; never null
+     * @param <T> the target type
+     * @return the converted value
+     */
     public static <T> T convert(JsonNode node, Class<T> type) {
         return MAPPER.convertValue(node, type);
     }

@@ -78,6 +78,10 @@ public final class Main {
             debug = true;
             argv.remove(0);
         }
+        if (debug) {
+            // Only takes effect before the first logger exists, which is why it is set this early.
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+        }
         Context ctx = new Context(out, err, env, debug);
         if (argv.isEmpty() || List.of("help", "-h", "--help").contains(argv.get(0))) {
             return help(argv.size() > 1 ? argv.subList(1, argv.size()) : List.of(), ctx);

@@ -5,6 +5,8 @@ import dev.qmpkit.qmp.QmpConnectionException;
 import dev.qmpkit.qmp.QmpException;
 import dev.qmpkit.qmp.QmpTimeoutException;
 import dev.qmpkit.qmp.launch.QemuLaunchException;
+import dev.qmpkit.templating.TemplateNotReadyException;
+import dev.qmpkit.templating.TemplatingException;
 import dev.qmpkit.templating.inspect.UnsafeCapabilityException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,7 +46,14 @@ public final class Failures {
             String hint = TemplatingHints.hint(e);
             return new CliFailure("QEMU did not start: " + msg, hint != null ? hint : fix, e);
         }
+        if (t instanceof TemplateNotReadyException e) {
+            return new CliFailure("this VM cannot be a template; the readiness check found:\n"
+                    + e.report().render(), "apply the fix of each ERROR finding above", e);
+        }
         if (t instanceof UnsafeCapabilityException e) {
+            return new CliFailure(e.getMessage(), TemplatingHints.hint(e), e);
+        }
+        if (t instanceof TemplatingException e) {
             return new CliFailure(e.getMessage(), TemplatingHints.hint(e), e);
         }
         if (t instanceof QmpCommandException e) {

@@ -1,0 +1,376 @@
+package dev.qmpkit.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.QmpEndpoint;
+import dev.qmpkit.qmp.QmpOptions;
+import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.QemuLauncher;
+import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.qmp.testing.FakeMonitor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The QMP client benchmark (issue 2): the client against a real QEMU ({@code -M none}) and a
+ * raw-socket baseline on a second monitor of the same QEMU, measured alternately in the same
+ * run; then the client alone against in-process responders.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks-*-all.jar dev.qmpkit.benchmarks.QmpBench [options]
+ *   --rounds N      measured rounds (default 7); figures are medians over rounds
+ *   --warmup N      unmeasured warm-up rounds (default 2)
+ *   --seq N         sequential round trips per round against QEMU (default 3000)
+ *   --pipe N        pipelined commands per round against QEMU (default 16000)
+ *   --fake N        commands per round against the in-process responders (default 400000)
+ *   --schema N      query-qmp-schema replies per round (default 10)
+ *   --inflight N    commands in flight when pipelining (default 64)
+ *   --only LIST     comma-separated subset of: qemu,schema,fake (default all)
+ *   --qemu PATH     the qemu-system-x86_64 to run (default: from PATH)
+ * </pre>
+ */
+public final class QmpBench {
+
+    private static final String CMD = "query-status";
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Map<String, String> opts;
+    private final int rounds;
+    private final int warmup;
+    private final int inFlight;
+    private final Set<String> only;
+    private final List<String> report = new ArrayList<>();
+
+    private QmpBench(Map<String, String> opts) {
+        this.opts = opts;
+        this.rounds = intOpt("rounds", 7);
+        this.warmup = intOpt("warmup", 2);
+        this.inFlight = intOpt("inflight", 64);
+        this.only = Set.of(opts.getOrDefault("only", "qemu,schema,fake").split(","));
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                System.err.println("usage: QmpBench [--rounds N] [--warmup N] [--seq N] [--pipe N] [--fake N] "
+                        + "[--schema N] [--inflight N] [--only qemu,schema,fake] [--qemu PATH]");
+                System.exit(2);
+            }
+            opts.put(args[i].substring(2), args[++i]);
+        }
+        new QmpBench(opts).run();
+    }
+
+    private int intOpt(String name, int def) {
+        return Integer.parseInt(opts.getOrDefault(name, Integer.toString(def)));
+    }
+
+    private void run() throws Exception {
+        System.out.printf("QmpBench %s: %d cores, java %s, rounds %d (+%d warm-up), %d in flight%n",
+                Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                rounds, warmup, inFlight);
+        System.out.println("load average at start: " + loadAverage());
+        qemu();
+        System.out.println("load average at end: " + loadAverage());
+        System.out.println();
+        System.out.println("| measurement | client | raw | client/raw |");
+        System.out.println("|---|---|---|---|");
+        report.forEach(System.out::println);
+    }
+
+    // ---------------------------------------------------------------- real QEMU
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private void qemu() throws Exception {
+        QemuBinary binary = opts.containsKey("qemu") ? QemuBinary.of(Path.of(opts.get("qemu"))) : QemuBinary.system();
+        Path dir = Files.createTempDirectory("qmpkit-bench-");
+        Path rawSocket = dir.resolve("raw.sock");
+        Path controlSocket = dir.resolve("control.sock");
+        // The launcher owns the client's monitor and refuses a second -mon; the baseline's
+        // monitor comes from a config file, so both talk to the very same QEMU process.
+        Path cfg = dir.resolve("raw-monitor.cfg");
+        Files.writeString(cfg, "[chardev \"rawqmp\"]\n  backend = \"socket\"\n  path = \"" + rawSocket + "\"\n"
+                + "  server = \"on\"\n  wait = \"off\"\n\n[mon \"rawmon\"]\n  chardev = \"rawqmp\"\n  mode = \"control\"\n\n"
+                // A control: the client on a server-mode monitor like the baseline's, to tell the
+                // client's cost from any difference between the two kinds of monitor socket.
+                + "[chardev \"controlqmp\"]\n  backend = \"socket\"\n  path = \"" + controlSocket + "\"\n"
+                + "  server = \"on\"\n  wait = \"off\"\n\n[mon \"controlmon\"]\n  chardev = \"controlqmp\"\n"
+                + "  mode = \"control\"\n");
+        QemuLauncher launcher = QemuLauncher.builder(binary)
+                .args("-M", "none", "-accel", "tcg", "-readconfig", cfg.toString())
+                .workDir(dir)
+                .name("qmpbench")
+                .build();
+        try (QemuProcess qemu = launcher.start(); RawQmp raw = new RawQmp(rawSocket, true);
+             QmpClient control = QmpClient.connectBlocking(QmpEndpoint.unix(controlSocket), QmpOptions.defaults())) {
+            QmpClient client = qemu.qmp();
+            System.out.printf("QEMU %s (pid %d), client oob=%s, raw oob=%s%n", qemu.version(), qemu.pid(),
+                    client.oobEnabled(), raw.greeting.contains("oob"));
+            raw.oneLargeReply("query-qmp-schema");
+            byte[] schema = raw.lastLine();
+            // The client-only part first: it also warms the client's hot paths (JIT) for the QEMU part.
+            if (only.contains("fake")) {
+                fake(schema);
+            }
+            if (only.contains("qemu")) {
+                int seq = intOpt("seq", 3000);
+                int pipe = intOpt("pipe", 16000);
+                List<Stats> cs = new ArrayList<>(), rs = new ArrayList<>(), cp = new ArrayList<>(), rp = new ArrayList<>();
+                List<Double> seqRatio = new ArrayList<>(), pipeRatio = new ArrayList<>();
+                List<Stats> ks = new ArrayList<>(), kp = new ArrayList<>();
+                List<Double> kSeqRatio = new ArrayList<>(), kPipeRatio = new ArrayList<>();
+                for (int r = -warmup; r < rounds; r++) {
+                    // Alternate which goes first, so drift in machine load hits both alike.
+                    boolean clientFirst = (r & 1) == 0;
+                    Stats c1, r1, c2, r2;
+                    if (clientFirst) {
+                        c1 = clientSequential(client, seq);
+                        r1 = rawSequential(raw, seq);
+                        c2 = clientPipelined(client, pipe);
+                        r2 = rawPipelined(raw, pipe);
+                    } else {
+                        r1 = rawSequential(raw, seq);
+                        c1 = clientSequential(client, seq);
+                        r2 = rawPipelined(raw, pipe);
+                        c2 = clientPipelined(client, pipe);
+                    }
+                    Stats k1 = clientSequential(control, seq);
+                    Stats k2 = clientPipelined(control, pipe);
+                    System.out.printf("round %2d  seq client %,6.0f/s raw %,6.0f/s control %,6.0f/s   %d in flight client %,6.0f/s raw %,6.0f/s control %,6.0f/s%n",
+                            r, c1.opsPerSecond(), r1.opsPerSecond(), k1.opsPerSecond(), inFlight, c2.opsPerSecond(),
+                            r2.opsPerSecond(), k2.opsPerSecond());
+                    if (r >= 0) {
+                        ks.add(k1); kp.add(k2);
+                        kSeqRatio.add(k1.opsPerSecond() / r1.opsPerSecond());
+                        kPipeRatio.add(k2.opsPerSecond() / r2.opsPerSecond());
+                        cs.add(c1); rs.add(r1); cp.add(c2); rp.add(r2);
+                        seqRatio.add(c1.opsPerSecond() / r1.opsPerSecond());
+                        pipeRatio.add(c2.opsPerSecond() / r2.opsPerSecond());
+                    }
+                }
+                row("QEMU sequential " + CMD + " (cmd/s)", cs, rs, seqRatio);
+                latencyRow("QEMU sequential latency p50 / p99 (us)", cs, rs);
+                row("QEMU " + inFlight + " in flight (cmd/s)", cp, rp, pipeRatio);
+                latencyRow("QEMU " + inFlight + " in flight latency p50 / p99 (us)", cp, rp);
+                row("(control) client on a server-mode monitor, sequential (cmd/s)", ks, rs, kSeqRatio);
+                row("(control) client on a server-mode monitor, " + inFlight + " in flight (cmd/s)", kp, rp, kPipeRatio);
+            }
+            if (only.contains("schema")) {
+                schema(client, raw);
+            }
+        } finally {
+            deleteQuietly(cfg, rawSocket, controlSocket, dir);
+        }
+    }
+
+    private void schema(QmpClient client, RawQmp raw) throws Exception {
+        schemaRows("query-qmp-schema from QEMU", client, raw, intOpt("schema", 10));
+    }
+
+    private void schemaRows(String label, QmpClient client, RawQmp raw, int n) throws Exception {
+        List<Double> c = new ArrayList<>(), rw = new ArrayList<>(), rwParse = new ArrayList<>(), ratio = new ArrayList<>();
+        int size = 0;
+        int entries = 0;
+        for (int r = -warmup; r < rounds; r++) {
+            long ct = 0, rt = 0, pt = 0;
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                JsonNode s = client.execute("query-qmp-schema").get(30, TimeUnit.SECONDS);
+                long t1 = System.nanoTime();
+                size = raw.oneLargeReply("query-qmp-schema");
+                long t2 = System.nanoTime();
+                JsonNode parsed = MAPPER.readTree(raw.lastLine());
+                long t3 = System.nanoTime();
+                entries = s.size();
+                if (parsed.path("return").size() != entries) {
+                    throw new IllegalStateException("client and raw schema differ in size");
+                }
+                ct += t1 - t0;
+                rt += t2 - t1;
+                pt += t3 - t1;
+            }
+            double cm = ct / 1e6 / n, rm = rt / 1e6 / n, pm = pt / 1e6 / n;
+            System.out.printf("round %2d  %s: client %.2f ms raw %.2f ms (raw+parse %.2f ms)%n", r, label, cm, rm, pm);
+            if (r >= 0) {
+                c.add(cm); rw.add(rm); rwParse.add(pm); ratio.add(cm / rm);
+            }
+        }
+        report.add(String.format("| %s, %d entries, %,d bytes (ms) | %.2f | %.2f (read only); %.2f (read + Jackson tree) | %.2f (%.2f vs read + tree) |",
+                label, entries, size, median(c), median(rw), median(rwParse), median(ratio), median(c) / median(rwParse)));
+    }
+
+    private static Stats clientSequential(QmpClient client, int n) throws Exception {
+        long[] lat = new long[n];
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            client.execute(CMD).get(10, TimeUnit.SECONDS);
+            lat[i] = System.nanoTime() - t0;
+        }
+        return Stats.of(lat, System.nanoTime() - start);
+    }
+
+    private static Stats rawSequential(RawQmp raw, int n) throws IOException {
+        long[] lat = new long[n];
+        long el = raw.sequential(CMD, lat);
+        return Stats.of(lat, el);
+    }
+
+    private Stats rawPipelined(RawQmp raw, int n) throws IOException {
+        long[] lat = new long[n];
+        long el = raw.pipelined(CMD, inFlight, lat);
+        return Stats.of(lat, el);
+    }
+
+    /**
+     * Keeps {@code inFlight} commands outstanding through the async API: each completion (on
+     * the client's I/O thread) issues the next command, as an async application would.
+     */
+    private Stats clientPipelined(QmpClient client, int n) throws Exception {
+        long[] lat = new long[n];
+        AtomicInteger issued = new AtomicInteger();
+        AtomicInteger completed = new AtomicInteger();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable[] issue = new Runnable[1];
+        issue[0] = () -> {
+            int i = issued.getAndIncrement();
+            if (i >= n) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            client.execute(CMD).whenComplete((v, e) -> {
+                lat[i] = System.nanoTime() - t0;
+                if (e != null) {
+                    done.completeExceptionally(e);
+                } else if (completed.incrementAndGet() == n) {
+                    done.complete(null);
+                } else {
+                    issue[0].run();
+                }
+            });
+        };
+        long start = System.nanoTime();
+        for (int k = 0; k < Math.min(inFlight, n); k++) {
+            issue[0].run();
+        }
+        done.get(120, TimeUnit.SECONDS);
+        return Stats.of(lat, System.nanoTime() - start);
+    }
+
+    // ---------------------------------------------------------------- client only
+
+    private void fake(byte[] schema) throws Exception {
+        int n = intOpt("fake", 400000);
+        try (FastResponder fast = new FastResponder()) {
+            fast.schemaReply(schema);
+            try (QmpClient client = QmpClient.connectBlocking(QmpEndpoint.unix(fast.socket()), QmpOptions.defaults())) {
+                clientOnly("client only, FastResponder", client, n, true);
+            }
+            try (RawQmp raw = new RawQmp(fast.socket(), true)) {
+                List<Stats> rp = new ArrayList<>(), rs = new ArrayList<>();
+                for (int r = -warmup; r < rounds; r++) {
+                    Stats p = rawPipelined(raw, n);
+                    Stats s = rawSequential(raw, n / 20);
+                    System.out.printf("round %2d  raw vs FastResponder %d in flight %,9.0f/s p50 %.0f us p99 %.0f us"
+                            + "   sequential %,8.0f/s p50 %.0f us p99 %.0f us%n", r, inFlight, p.opsPerSecond(),
+                            p.p50Micros(), p.p99Micros(), s.opsPerSecond(), s.p50Micros(), s.p99Micros());
+                    if (r >= 0) {
+                        rp.add(p);
+                        rs.add(s);
+                    }
+                }
+                Stats m = Stats.median(rp);
+                report.add(String.format("| (reference) raw socket vs FastResponder, %d in flight (cmd/s; p50/p99 us) | | %,.0f (%s); %.0f / %.0f | |",
+                        inFlight, Stats.med(rp, Stats::opsPerSecond), Stats.spread(rp), m.p50Micros(), m.p99Micros()));
+                Stats q = Stats.median(rs);
+                report.add(String.format("| (reference) raw socket vs FastResponder, sequential (cmd/s; p50/p99 us) | | %,.0f; %.0f / %.0f | |",
+                        Stats.med(rs, Stats::opsPerSecond), q.p50Micros(), q.p99Micros()));
+            }
+            try (QmpClient client = QmpClient.connectBlocking(QmpEndpoint.unix(fast.socket()), QmpOptions.defaults());
+                 RawQmp raw = new RawQmp(fast.socket(), true)) {
+                schemaRows("query-qmp-schema replayed by FastResponder", client, raw, 5 * intOpt("schema", 10));
+            }
+        }
+        try (FakeMonitor fake = FakeMonitor.start().recordCommands(false);
+             QmpClient client = QmpClient.connectBlocking(fake.endpoint(), QmpOptions.defaults())) {
+            clientOnly("client only, FakeMonitor (test-jar)", client, n, false);
+        }
+    }
+
+    private void clientOnly(String label, QmpClient client, int n, boolean sequentialToo) throws Exception {
+        List<Stats> ps = new ArrayList<>(), ss = new ArrayList<>();
+        for (int r = -warmup; r < rounds; r++) {
+            Stats p = clientPipelined(client, n);
+            String seq = "";
+            if (sequentialToo) {
+                Stats s = clientSequential(client, n / 20);
+                seq = String.format("   sequential %,8.0f/s p50 %.0f us p99 %.0f us", s.opsPerSecond(), s.p50Micros(), s.p99Micros());
+                if (r >= 0) {
+                    ss.add(s);
+                }
+            }
+            System.out.printf("round %2d  %s %d in flight %,9.0f/s p50 %.0f us p99 %.0f us%s%n", r, label, inFlight,
+                    p.opsPerSecond(), p.p50Micros(), p.p99Micros(), seq);
+            if (r >= 0) {
+                ps.add(p);
+            }
+            System.gc(); // collect between rounds, not inside the next one
+        }
+        Stats m = Stats.median(ps);
+        report.add(String.format("| %s, %d in flight (cmd/s; p50/p99 us) | %,.0f (%s); %.0f / %.0f | | |", label, inFlight,
+                Stats.med(ps, Stats::opsPerSecond), Stats.spread(ps), m.p50Micros(), m.p99Micros()));
+        if (sequentialToo) {
+            Stats s = Stats.median(ss);
+            report.add(String.format("| %s, sequential (cmd/s; p50/p99 us) | %,.0f; %.0f / %.0f | | |", label,
+                    Stats.med(ss, Stats::opsPerSecond), s.p50Micros(), s.p99Micros()));
+        }
+    }
+
+    // ---------------------------------------------------------------- report
+
+    private void row(String what, List<Stats> client, List<Stats> raw, List<Double> ratios) {
+        report.add(String.format("| %s | %,.0f (%s) | %,.0f (%s) | %.3f |", what,
+                Stats.med(client, Stats::opsPerSecond), Stats.spread(client),
+                Stats.med(raw, Stats::opsPerSecond), Stats.spread(raw), median(ratios)));
+    }
+
+    private void latencyRow(String what, List<Stats> client, List<Stats> raw) {
+        Stats c = Stats.median(client), r = Stats.median(raw);
+        report.add(String.format("| %s | %.0f / %.0f | %.0f / %.0f | |", what, c.p50Micros(), c.p99Micros(),
+                r.p50Micros(), r.p99Micros()));
+    }
+
+    static void deleteQuietly(Path... paths) {
+        for (Path p : paths) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                System.err.println("cannot delete " + p + ": " + e);
+            }
+        }
+    }
+
+    private static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.qmpkit.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.qmpkit.qmp.launch.QemuBinary;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code demo}, {@code template create} and {@code template clone} end to end on QEMU 10.0 and
+ * 7.2, in-process; what is checked is what a user reads: the {@code --json} summary (every
+ * clone alive, the template file unchanged), the table, and that nothing is left behind.
+ * Lean on purpose (2 clones, 128 MiB) so the suite stays quick on 2 cores.
+ */
+class DemoIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    static List<String> qemuArgs(QemuBinary qemu) {
+        List<String> args = new ArrayList<>(List.of("--qemu", qemu.executable().toString()));
+        for (Path fw : qemu.firmwareDirs()) {
+            args.add("--firmware-dir");
+            args.add(fw.toString());
+        }
+        return args;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void demoClonesResumeWhereTheTemplateStoppedAndLeaveItUnchanged(QemuBinary qemu) throws Exception {
+        Path json = dir.resolve("demo.json");
+        Set<String> tmpBefore = qmpkitTempEntries();
+        List<String> args = new ArrayList<>(List.of("demo", "--clones", "2", "--memory", "128",
+                "--json", json.toString()));
+        args.addAll(qemuArgs(qemu));
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+
+        JsonNode r = JSON.readTree(json.toFile());
+        String version = dev.qmpkit.qmp.launch.QemuVersionProbe.probe(qemu).version().toString();
+        assertThat(r.path("qemu").path("version").asText()).isEqualTo(version);
+        assertThat(r.path("qemu").path("binary").asText()).isEqualTo(qemu.executable().toString());
+        assertThat(r.path("guest").asText()).isEqualTo("builtin");
+        assertThat(r.path("template").path("memoryMiB").asInt()).isEqualTo(128);
+        assertThat(r.path("template").path("stateBytes").asLong()).isBetween(1_000L, 5_000_000L);
+        assertThat(r.path("template").path("saveMs").asDouble()).isGreaterThanOrEqualTo(0);
+        assertThat(r.path("coldBootMs").asDouble()).isPositive();
+        assertThat(r.path("bareQemuStartMs").asDouble()).isPositive();
+        assertThat(r.path("templateFileUnchanged").asBoolean()).isTrue();
+        long templateCounter = r.path("template").path("counter").asLong();
+        assertThat(templateCounter).isPositive();
+
+        JsonNode clones = r.path("clones");
+        assertThat(clones).hasSize(2);
+        Set<String> genids = new HashSet<>();
+        for (JsonNode c : clones) {
+            assertThat(c.path("alive").asBoolean()).as(c.toString()).isTrue();
+            // Continued from the template's counter: a rebooted guest would start again from 1.
+            assertThat(c.path("firstCounter").asLong()).isGreaterThan(templateCounter);
+            assertThat(c.path("lastCounter").asLong()).isGreaterThan(c.path("firstCounter").asLong());
+            assertThat(c.path("startMs").asDouble()).isPositive();
+            assertThat(c.path("pid").asLong()).isPositive();
+            assertThat(c.path("pssKiB").asLong()).isPositive().isLessThan(c.path("rssKiB").asLong());
+            assertThat(c.path("sharedKiB").asLong()).isPositive();
+            assertThat(c.path("privateKiB").asLong()).isPositive();
+            genids.add(c.path("vmgenid").asText());
+            // Every clone QEMU was stopped.
+            assertThat(ProcessHandle.of(c.path("pid").asLong()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        }
+        assertThat(genids).hasSize(2).doesNotContain(r.path("template").path("vmgenid").asText(), "");
+
+        assertThat(run.out()).contains("template cold boot to READY", "clone start (median)",
+                "bare qemu -M none, spawn to QMP", "template RAM file unchanged after the clones ran: yes");
+        assertThat(run.err()).contains("template booted: READY after").containsPattern("clone-\\d+ alive: counter");
+        // The temporary work folder was removed.
+        assertThat(qmpkitTempEntries()).isEqualTo(tmpBefore);
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void templateCreateThenCloneStepByStep(QemuBinary qemu) throws Exception {
+        Path tpl = dir.resolve("my template, with comma");
+        List<String> create = new ArrayList<>(List.of("template", "create", "--dir", tpl.toString(), "--memory", "128"));
+        create.addAll(qemuArgs(qemu));
+        CliRun created = CliRun.of(create.toArray(String[]::new));
+        assertThat(created.exitCode()).as(created.toString()).isZero();
+        assertThat(created.out()).contains("template saved in " + tpl).contains("next: ./qmpkit template clone");
+        assertThat(tpl.resolve("manifest.json")).exists();
+
+        Path json = dir.resolve("clones.json");
+        CliRun cloned = CliRun.of("template", "clone", "--dir", tpl.toString(), "--clones", "2",
+                "--json", json.toString());
+        assertThat(cloned.exitCode()).as(cloned.toString()).isZero();
+        assertThat(cloned.out()).contains("template RAM file unchanged: yes");
+        JsonNode r = JSON.readTree(json.toFile());
+        assertThat(r.path("templateFileUnchanged").asBoolean()).isTrue();
+        assertThat(r.path("clones")).hasSize(2);
+        for (JsonNode c : r.path("clones")) {
+            assertThat(c.path("alive").asBoolean()).as(c.toString()).isTrue();
+        }
+
+        // A second create into the same folder is refused before anything starts.
+        CliRun again = CliRun.of(create.toArray(String[]::new));
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("already exists and is not empty").contains("fix:");
+    }
+
+    @Test
+    void cloningAFolderWithoutATemplateSaysHowToMakeOne() throws Exception {
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        CliRun run = CliRun.of("template", "clone", "--dir", empty.toString());
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        assertThat(run.err()).contains("manifest").doesNotContain("\tat ");
+    }
+
+    private static Set<String> qmpkitTempEntries() throws Exception {
+        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            Set<String> names = new HashSet<>();
+            s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("qmpkit-demo-")).forEach(names::add);
+            return names;
+        }
+    }
+}

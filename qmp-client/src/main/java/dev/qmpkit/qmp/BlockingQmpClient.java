@@ -43,6 +43,17 @@ public final class BlockingQmpClient {
     }
 
     /**
+     * @param fd an open descriptor, kept open by the caller until this returns; never null
+     * @param command {@code getfd} or {@code add-fd}; never null
+     * @param arguments the command's arguments, or null
+     * @return the return value
+     * @see QmpClient#executeWithFd
+     */
+    public JsonNode executeWithFd(java.io.FileDescriptor fd, String command, Object arguments) {
+        return Futures.await(client.executeWithFd(fd, command, arguments));
+    }
+
+    /**
      * @param eventName event name; never null
      * @param filter filter, or null
      * @param timeout positive; never null

@@ -33,6 +33,11 @@ public interface QmpClient extends AutoCloseable {
      *
      * @param endpoint where the monitor listens; never null
      * @param options client options; never null
+     * <p>TCP is refused for non-loopback addresses unless {@link QmpOptions#allowRemoteTcp()}
+     * (QMP has no authentication or encryption). Listeners run on
+     * {@link QmpOptions#eventExecutor()}; an opt-in {@link QmpOptions#reconnectPolicy()}
+     * re-handshakes after a lost connection but never replays commands.
+     *
      * @return a future completed with the ready client, or failed with a
      *         {@link QmpConnectionException}, {@link QmpTimeoutException} or {@link QmpProtocolException}
      */
@@ -52,7 +57,7 @@ public interface QmpClient extends AutoCloseable {
         return Futures.await(connect(endpoint, options));
     }
 
-    /** @return QEMU's greeting; never null */
+    /** @return QEMU's greeting (the latest one after a reconnect); never null */
     Greeting greeting();
 
     /** @return the QEMU version from the greeting; never null */
@@ -80,6 +85,8 @@ public interface QmpClient extends AutoCloseable {
      *         or a failure from the {@link QmpException} family
      * @throws IllegalArgumentException at once when the name is blank or the arguments do not
      *         serialise to a JSON object
+     * @throws IllegalStateException at once when {@link CommandOptions#outOfBand()} is set but
+     *         {@code oob} was not negotiated (see {@link #oobEnabled()})
      */
     CompletableFuture<JsonNode> execute(String command, Object arguments, CommandOptions options);
 
@@ -118,7 +125,9 @@ public interface QmpClient extends AutoCloseable {
     /**
      * Sends an open file descriptor over the Unix socket (SCM_RIGHTS) immediately followed by
      * a command that consumes it ({@code getfd} or {@code add-fd}). The descriptor stays
-     * owned by the caller; QEMU receives its own duplicate.
+     * owned by the caller (it is never closed here); QEMU receives its own duplicate. Keep it
+     * open until the returned future completes. QEMU answers the byte that carries the
+     * descriptor with an id-less parse error, which the client expects and swallows.
      *
      * @param fd an open descriptor, e.g. {@code new RandomAccessFile(file, "r").getFD()}; never null
      * @param command {@code getfd} or {@code add-fd}; never null
@@ -126,6 +135,7 @@ public interface QmpClient extends AutoCloseable {
      * @return the command's return value
      * @throws UnsupportedOperationException when the transport cannot pass descriptors
      *         (TCP, or the NIO fallback when the native transport is unavailable)
+     * @throws IllegalArgumentException when {@code fd} is not open
      */
     CompletableFuture<JsonNode> executeWithFd(FileDescriptor fd, String command, Object arguments);
 

@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
  * ({@code -chardev socket,id=mon0,path=PATH -mon chardev=mon0,mode=control}, without
  * {@code server=on}). Useful for a launcher, which then never polls for a socket file.
  * The socket is created with mode 0600 inside a directory the caller should keep private.
+ * An accepted client does not reconnect ({@link QmpOptions#reconnectPolicy()} is ignored):
+ * QEMU is the side that connects, so a lost connection closes it for good.
  */
 public interface QmpListener extends AutoCloseable {
 

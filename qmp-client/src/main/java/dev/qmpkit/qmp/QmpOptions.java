@@ -91,12 +91,20 @@ public final class QmpOptions {
         return enableOob;
     }
 
-    /** @return per-subscription event queue bound (default 1024); beyond it the oldest events are dropped */
+    /**
+     * @return per-subscription event queue bound (default 1024); when a listener falls this far
+     *         behind, the oldest queued events are dropped (counted in
+     *         {@link EventSubscription#droppedEvents()} and logged at WARN at most every 5 s)
+     */
     public int eventQueueCapacity() {
         return eventQueueCapacity;
     }
 
-    /** @return executor that runs event and connection listeners; null means one private thread per client */
+    /**
+     * @return executor that runs event and connection listeners; null means a process-wide pool of
+     *         daemon threads created on demand (no thread is owned by a client or subscription;
+     *         each subscription is drained serially, so its events stay in order)
+     */
     public Executor eventExecutor() {
         return eventExecutor;
     }
@@ -180,7 +188,7 @@ public final class QmpOptions {
             return this;
         }
 
-        /** @param executor runs listeners; null for a private thread per client @return this */
+        /** @param executor runs listeners; null for the process-wide daemon pool @return this */
         public Builder eventExecutor(Executor executor) {
             this.eventExecutor = executor;
             return this;

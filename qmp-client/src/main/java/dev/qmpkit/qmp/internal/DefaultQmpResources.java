@@ -25,7 +25,7 @@ public final class DefaultQmpResources implements QmpResources {
     private static final Logger LOG = LoggerFactory.getLogger(DefaultQmpResources.class);
 
     private static final class SharedHolder {
-        static final DefaultQmpResources SHARED = new DefaultQmpResources(1, true);
+        static final DefaultQmpResources SHARED = new DefaultQmpResources(1, true, false);
     }
 
     /**
@@ -44,18 +44,20 @@ public final class DefaultQmpResources implements QmpResources {
     private final boolean shared;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private DefaultQmpResources(int ioThreads, boolean shared) {
+    private DefaultQmpResources(int ioThreads, boolean shared, boolean forceNio) {
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads must be >= 1, got " + ioThreads);
         }
         this.shared = shared;
-        this.nativeTransport = Epoll.isAvailable();
+        this.nativeTransport = !forceNio && Epoll.isAvailable();
         DefaultThreadFactory ioThreadFactory = new DefaultThreadFactory(shared ? "qmpkit-io-shared" : "qmpkit-io", true);
         if (nativeTransport) {
             group = new MultiThreadIoEventLoopGroup(ioThreads, ioThreadFactory, EpollIoHandler.newFactory());
         } else {
-            LOG.info("native epoll transport unavailable ({}); using NIO, file-descriptor passing is disabled",
-                    String.valueOf(Epoll.unavailabilityCause()));
+            if (!forceNio) {
+                LOG.info("native epoll transport unavailable ({}); using NIO, file-descriptor passing is disabled",
+                        String.valueOf(Epoll.unavailabilityCause()));
+            }
             group = new MultiThreadIoEventLoopGroup(ioThreads, ioThreadFactory, NioIoHandler.newFactory());
         }
         // 10 ms ticks: command timeouts are seconds, so the wheel's coarseness never matters,
@@ -66,7 +68,12 @@ public final class DefaultQmpResources implements QmpResources {
 
     /** @param ioThreads at least 1 @return new resources owned by the caller */
     public static QmpResources create(int ioThreads) {
-        return new DefaultQmpResources(ioThreads, false);
+        return new DefaultQmpResources(ioThreads, false, false);
+    }
+
+    /** @param ioThreads at least 1 @return resources on the JDK's NIO transport, as when epoll cannot load */
+    static QmpResources createNio(int ioThreads) {
+        return new DefaultQmpResources(ioThreads, false, true);
     }
 
     /** @return the process-wide resources */

@@ -56,7 +56,9 @@ public final class MemoryProbe {
         CompletableFuture<String> ramblocks = c.humanMonitorCommand("info ramblock");
 
         Map<String, String> backendTypes = new LinkedHashMap<>();
-        for (ObjectPropertyInfo p : await(objects)) {
+        // A machine without user-creatable objects (e.g. 7.2's x-remote) has no /objects at all.
+        List<ObjectPropertyInfo> objectList = awaitOrNull(objects);
+        for (ObjectPropertyInfo p : objectList == null ? List.<ObjectPropertyInfo>of() : objectList) {
             String type = Qmp.innerType(p.type());
             if (p.isChild() && type.startsWith("memory-backend")) {
                 backendTypes.put(p.name(), type);

@@ -27,8 +27,8 @@ public final class MemoryRules {
     private MemoryRules() {
     }
 
-    private static final String TEMPLATE_FIX_FMT =
-            "Back it with -object memory-backend-file,id=%s,size=%d,mem-path=FILE,share=on (a named, writable file).";
+    private static final String FILE_BACKEND_FMT = "-object memory-backend-file,id=%s,size=%d,mem-path=FILE,share=on";
+    private static final String TEMPLATE_FIX_FMT = "Back it with " + FILE_BACKEND_FMT + " (a named, writable file).";
 
     /**
      * @param layout the inspected layout; never null
@@ -58,8 +58,8 @@ public final class MemoryRules {
                 findings.add(new Finding(ERROR, FindingCode.RAM_MEM_PATH, b.id(),
                         "RAM is an unnamed temporary file in directory " + b.memPath()
                                 + " (-mem-path), which no other VM can open.",
-                        "Replace -mem-path with " + String.format(TEMPLATE_FIX_FMT, b.id(), b.size())
-                                + " and -machine memory-backend=" + b.id() + "."));
+                        "Replace -mem-path with " + String.format(FILE_BACKEND_FMT, b.id(), b.size())
+                                + " -machine memory-backend=" + b.id() + " (FILE a named file, not a directory)."));
                 continue;
             }
             if (role == VmRole.TEMPLATE) {

@@ -74,7 +74,8 @@ public final class ReadinessProbe {
                         .forEach(p -> devices.add(new QomNode(path + "/" + p.name(), Qmp.innerType(p.type()))));
             }
         });
-        List<QomNode> userObjects = await(objects).stream().filter(ObjectPropertyInfo::isChild)
+        List<ObjectPropertyInfo> objectList = awaitOrNull(objects);
+        List<QomNode> userObjects = (objectList == null ? List.<ObjectPropertyInfo>of() : objectList).stream().filter(ObjectPropertyInfo::isChild)
                 .map(p -> new QomNode("/objects/" + p.name(), Qmp.innerType(p.type()))).toList();
 
         if (role == VmRole.TEMPLATE && !features.hasIgnoreShared()) {

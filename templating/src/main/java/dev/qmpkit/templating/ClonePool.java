@@ -115,13 +115,14 @@ public final class ClonePool implements AutoCloseable {
                         + timeout.toMillis() + " ms (pool size " + size + ")"
                         + (f == null ? "" : "; the last clone start failed: " + f.getMessage()), f);
             }
-            refill();
             if (!vm.isAlive()) {
                 discardDead(vm);
                 continue;
             }
             try {
                 vm.resume();
+                // Refill only after the hand-out: spawning QEMU competes for the CPU with 'cont'.
+                refill();
                 return vm;
             } catch (QmpException e) {
                 LOG.warn("pool clone {} could not be resumed ({}); replacing it", vm.name(), e.getMessage());

@@ -151,8 +151,11 @@ public final class CloneWorkflow {
         return new CloneRestoreException(step, "cloning template " + t.directory() + " (saved by QEMU "
                 + t.manifest().qemu().version() + ", " + t.manifest().resolvedMachineType() + ") failed at step " + step
                 + ": " + e.getMessage() + hint + (stderr.isEmpty() ? "" : "\nQEMU stderr: " + stderr)
-                + (hint.isEmpty() ? "\nFix: check that the template directory is intact (Template.verifyRamFiles()) "
-                + "and that the clone runs the template's QEMU; save the template again if it was changed." : ""), e);
+                + (!hint.isEmpty() ? "" : step == Step.IDENTITY
+                ? "\nFix: QEMU refused the NIC hot-plug shown above; start clones without CloneOptions.nic, or add "
+                + "what QEMU is missing."
+                : "\nFix: check that the template directory is intact (Template.verifyRamFiles()) and that the clone "
+                + "runs the template's QEMU; save the template again if it was changed."), e);
     }
 
     /**
@@ -189,6 +192,9 @@ public final class CloneWorkflow {
         dev.put("id", NIC_ID);
         dev.put("netdev", NETDEV_ID);
         dev.put("mac", mac);
+        // No option ROM: a NIC hot-plugged into a running clone never PXE-boots, and some installs
+        // lack efi-virtio.rom ("failed to find romfile").
+        dev.put("romfile", "");
         if (d.hotplugPort() && CommandLines.isPcie(d.machineType())) {
             dev.put("bus", VmDescription.HOTPLUG_PORT_ID);
         }

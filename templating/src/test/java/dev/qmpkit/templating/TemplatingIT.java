@@ -1,0 +1,315 @@
+package dev.qmpkit.templating;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.qmpkit.qmp.Futures;
+import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.templating.guest.BuiltinGuest;
+import dev.qmpkit.templating.guest.SerialLog;
+import dev.qmpkit.templating.inspect.UnsafeCapabilityException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The templating workflow on real QEMU 10.0 and 7.2 with the built-in guest (TCG). One
+ * template per QEMU is saved once, in a directory whose name has a comma, a space, quotes and
+ * a newline, and shared by the tests.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TemplatingIT {
+
+    private static final long RAM = 128L << 20;
+    private static final Duration BOOT = Duration.ofSeconds(30);
+    /** Comma and space (QEMU option escaping), quotes and a newline (no shell or option injection). */
+    private static final String NASTY_NAME = "tpl, it's \"a\",share=off\nx";
+
+    /** Shared by all tests of the class (a @TempDir field is recreated for each test). */
+    private Path tmp;
+
+    private final Map<Path, Saved> templates = new ConcurrentHashMap<>();
+
+    private record Saved(Template template, long counterAtSave, Path kernel, UUID templateGuid) {
+    }
+
+    @BeforeAll
+    void createWorkDir() throws IOException {
+        tmp = Files.createTempDirectory("qmpkit-templating-it-");
+    }
+
+    @AfterAll
+    void deleteWorkDir() throws IOException {
+        try (Stream<Path> all = Files.walk(tmp)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    static List<QemuBinary> qemus() {
+        return dev.qmpkit.qmp.testing.TestQemus.all();
+    }
+
+    private static VmDescription description(Path kernel, long ram) {
+        return VmDescription.builder().accel(Accel.TCG).ram(ram).boot(Boot.kernel(kernel)).build();
+    }
+
+    /** Boots the guest to READY and a few counts, then saves; once per QEMU. */
+    private synchronized Saved saved(QemuBinary qemu) throws Exception {
+        Saved s = templates.get(qemu.executable());
+        if (s != null) {
+            return s;
+        }
+        Path base = Files.createDirectories(tmp.resolve("q" + templates.size()));
+        Path kernel = BuiltinGuest.writeKernel(base);
+        Path dir = base.resolve(NASTY_NAME);
+        List<String> steps = new ArrayList<>();
+        Template t;
+        UUID guid;
+        try (TemplateVm vm = TemplateVm.start(qemu, description(kernel, RAM), dir)) {
+            assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            SerialLog.awaitReady(vm.serialLog(), BOOT);
+            SerialLog.awaitCountAbove(vm.serialLog(), 5, BOOT);
+            guid = vm.vmgenid();
+            t = vm.save(new ProgressListener() {
+                @Override
+                public void stepFinished(Step step, String vmName, Duration took) {
+                    steps.add(step + " " + took.toMillis() + " ms");
+                }
+            });
+            assertThat(vm.process().isAlive()).as("the template quits after the save").isFalse();
+        }
+        assertThat(steps).extracting(x -> x.split(" ")[0]).contains("STOP", "SET_CAPABILITIES", "SAVE_STATE",
+                "QUIT_TEMPLATE", "MAKE_DURABLE", "WRITE_MANIFEST");
+        TemplateManifest m = t.manifest();
+        long counter = BuiltinGuest.readCounter(dir.resolve(m.backends().get(0).file()), 0);
+        System.out.printf("[%s] template saved: %s; state %d bytes, migrate %d ms; counter at save %d; steps %s%n",
+                m.qemu().version(), m.resolvedMachineType(), m.state().sizeBytes(), m.state().saveMillis(), counter,
+                steps);
+        assertThat(counter).as("the guest counted before the save").isGreaterThan(5);
+        s = new Saved(t, counter, kernel, guid);
+        templates.put(qemu.executable(), s);
+        return s;
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void fiveClonesResumeWhereTheTemplateStoppedEachWithItsOwnIdentityAndTheTemplateUnchanged(QemuBinary qemu)
+            throws Exception {
+        Saved s = saved(qemu);
+        Template t = s.template();
+        String version = t.manifest().qemu().version();
+        assertThat(t.manifest().cloneRecipe()).isEqualTo(version.startsWith("7.")
+                ? TemplateManifest.CloneRecipe.WRITABLE_PRIVATE : TemplateManifest.CloneRecipe.READONLY_PRIVATE);
+        List<CloneVm> clones = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                clones.add(t.startClone(CloneOptions.builder().nic(i == 0).build()));
+            }
+            Set<UUID> guids = new HashSet<>();
+            for (CloneVm c : clones) {
+                assertThat(c.isAlive()).isTrue();
+                assertThat(Futures.await(c.qmp().execute("query-status")).path("status").asText()).isEqualTo("running");
+                // Continues from the template's counter: no reboot (no READY), no restart from 0.
+                SerialLog log = SerialLog.awaitCountAbove(c.serialLog(), s.counterAtSave() + 20, BOOT);
+                assertThat(log.ready()).as("a clone must not boot again").isFalse();
+                assertThat(log.firstCount().orElseThrow()).isGreaterThanOrEqualTo(s.counterAtSave());
+                String guid = Futures.await(c.qmp().execute("query-vm-generation-id")).path("guid").asText();
+                assertThat(UUID.fromString(guid)).isEqualTo(c.vmgenid());
+                guids.add(c.vmgenid());
+                System.out.printf("[%s] %s: spawn-to-running %d ms (launch %d, restore %d), %s%n", version, c.name(),
+                        c.spawnToRunning().toMillis(), c.launchTime().toMillis(), c.restoreTime().toMillis(),
+                        c.memoryUsage());
+            }
+            assertThat(guids).hasSize(5).doesNotContain(s.templateGuid());
+            // The NIC was hot-plugged with the clone's own MAC.
+            CloneVm withNic = clones.get(0);
+            assertThat(withNic.mac()).matches("52:54:00(:[0-9a-f]{2}){3}");
+            assertThat(Futures.await(withNic.qmp().execute("qom-get",
+                    Map.of("path", "/machine/peripheral/qmpkit-nic0", "property", "mac"))).asText())
+                    .isEqualTo(withNic.mac());
+
+            // Clone memory equals the template's: the pattern region of a clone's RAM (pmemsave)
+            // is byte-for-byte the template RAM file's.
+            CloneVm first = clones.get(1);
+            Path dump = tmp.resolve("clone-" + version + ".pmem");
+            Futures.await(first.qmp().execute("pmemsave", Map.of("val", BuiltinGuest.PATTERN_START,
+                    "size", BuiltinGuest.PATTERN_BYTES, "filename", dump.toString())));
+            Path ramFile = t.directory().resolve(t.manifest().backends().get(0).file());
+            assertThat(BuiltinGuest.firstPatternMismatch(dump, BuiltinGuest.PATTERN_START)).isEmpty();
+            assertThat(region(dump, 0, BuiltinGuest.PATTERN_BYTES))
+                    .isEqualTo(region(ramFile, BuiltinGuest.PATTERN_START, BuiltinGuest.PATTERN_BYTES));
+            // Each clone kept writing its counter; the clones' counters moved on from the file's.
+            long live = Futures.await(BuiltinGuest.readCounter(first.qmp()));
+            assertThat(live).isGreaterThan(BuiltinGuest.readCounter(ramFile, 0));
+        } finally {
+            clones.forEach(CloneVm::close);
+        }
+        for (CloneVm c : clones) {
+            assertThat(c.isAlive()).isFalse();
+            assertThat(c.workDir()).doesNotExist();
+        }
+        // The clones ran and wrote, yet the template file is unchanged.
+        t.verifyRamFiles();
+        assertThat(BuiltinGuest.readCounter(t.directory().resolve(t.manifest().backends().get(0).file()), 0))
+                .isEqualTo(s.counterAtSave());
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void poolHandsOutARunningCloneAtOnceAndRefills(QemuBinary qemu) throws Exception {
+        Template t = saved(qemu).template();
+        try (ClonePool pool = ClonePool.start(t, 2, CloneOptions.defaults())) {
+            long deadline = System.nanoTime() + BOOT.toNanos();
+            while (pool.available() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(pool.available()).isEqualTo(2);
+            List<Double> times = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                while (pool.available() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                Thread.sleep(100);
+                long t0 = System.nanoTime();
+                CloneVm c = pool.acquire();
+                times.add((System.nanoTime() - t0) / 1e6);
+                c.close();
+            }
+            System.out.printf("[%s] pool acquire ms: %s%n", t.manifest().qemu().version(), times);
+            long t0 = System.nanoTime();
+            CloneVm vm = pool.acquire();
+            double ms = (System.nanoTime() - t0) / 1e6;
+            try (vm) {
+                System.out.printf("[%s] pool acquire %.3f ms%n", t.manifest().qemu().version(), ms);
+                assertThat(Futures.await(vm.qmp().execute("query-status")).path("status").asText())
+                        .isEqualTo("running");
+                SerialLog.awaitCountAbove(vm.serialLog(), saved(qemu).counterAtSave() + 5, BOOT);
+                // A waiting member that dies is replaced.
+                while (pool.available() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                CloneVm victim = pool.acquire();
+                victim.process().kill();
+                victim.close();
+                assertThat(pool.acquire(Duration.ofSeconds(20))).satisfies(c -> {
+                    assertThat(c.isAlive()).isTrue();
+                    c.close();
+                });
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void releaseRamIsRefusedOnAClone(QemuBinary qemu) throws Exception {
+        Template t = saved(qemu).template();
+        try (CloneVm c = t.startClone(CloneOptions.builder().resume(false).build())) {
+            assertThatThrownBy(() -> c.setMigrationCapabilities(Map.of("release-ram", true)))
+                    .isInstanceOf(UnsafeCapabilityException.class)
+                    .hasMessageContaining("release-ram");
+            assertThat(Futures.await(c.qmp().execute("query-migrate-capabilities")).findValues("capability")
+                    .stream().map(n -> n.asText()).toList()).contains("release-ram");
+            boolean on = false;
+            for (var cap : Futures.await(c.qmp().execute("query-migrate-capabilities"))) {
+                if (cap.path("capability").asText().equals("release-ram")) {
+                    on = cap.path("state").asBoolean();
+                }
+            }
+            assertThat(on).as("nothing was sent to QEMU").isFalse();
+            assertThat(c.isAlive()).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void editedManifestIsRefusedBeforeAnyQemuIsLaunched(QemuBinary qemu) throws Exception {
+        Template t = saved(qemu).template();
+        ObjectMapper json = new ObjectMapper();
+        for (String edit : List.of("machineType", "size")) {
+            Path copy = Files.createDirectories(tmp.resolve("edited-" + edit + "-" + t.manifest().qemu().version()));
+            try (Stream<Path> files = Files.list(t.directory())) {
+                for (Path f : files.toList()) {
+                    Files.createSymbolicLink(copy.resolve(f.getFileName()), f);
+                }
+            }
+            Files.delete(copy.resolve(TemplateManifest.FILE_NAME));
+            ObjectNode m = (ObjectNode) json.readTree(t.directory().resolve(TemplateManifest.FILE_NAME).toFile());
+            if (edit.equals("machineType")) {
+                m.put("machineType", "pc");
+                ((ObjectNode) m.get("description")).put("machineType", "pc");
+            } else {
+                ((ObjectNode) m.get("backends").get(0)).put("sizeBytes", RAM * 2);
+                ((ObjectNode) m.get("description").get("ramBackends").get(0)).put("sizeBytes", RAM * 2);
+            }
+            json.writeValue(copy.resolve(TemplateManifest.FILE_NAME).toFile(), m);
+            long before = ProcessHandle.current().descendants().count();
+            assertThatThrownBy(() -> Template.open(copy).startClone())
+                    .isInstanceOf(ManifestMismatchException.class)
+                    .satisfies(e -> assertThat(((ManifestMismatchException) e).what()).isEqualTo(edit))
+                    .hasMessageContaining(t.manifest().qemu().version())
+                    .hasMessageContaining("Fix:");
+            assertThat(ProcessHandle.current().descendants().count()).as("no QEMU launched").isEqualTo(before);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void saveKilledMidwayLeavesNoManifest(QemuBinary qemu) throws Exception {
+        Path kernel = saved(qemu).kernel();
+        Path dir = tmp.resolve("killed-" + qemu.executable().toString().hashCode());
+        try (TemplateVm vm = TemplateVm.start(qemu, description(kernel, 64L << 20), dir)) {
+            SerialLog.awaitReady(vm.serialLog(), BOOT);
+            assertThatThrownBy(() -> vm.save(new ProgressListener() {
+                @Override
+                public void stepStarted(Step step, String vmName) {
+                    if (step == Step.SAVE_STATE) {
+                        vm.process().kill();
+                    }
+                }
+            })).isInstanceOf(TemplateSaveException.class)
+                    .hasMessageContaining("No manifest was written")
+                    .satisfies(e -> assertThat(((TemplateSaveException) e).step()).isEqualTo(Step.SAVE_STATE));
+            assertThat(vm.process().isAlive()).isFalse();
+        }
+        assertThat(dir.resolve(TemplateManifest.FILE_NAME)).doesNotExist();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("state"));
+        }
+        assertThatThrownBy(() -> Template.open(dir)).isInstanceOf(ManifestCorruptException.class)
+                .hasMessageContaining("did not finish");
+    }
+
+    private static byte[] region(Path file, long offset, long length) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate((int) length);
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, offset + buf.position()) < 0) {
+                    break;
+                }
+            }
+            return buf.array();
+        }
+    }
+}

@@ -310,6 +310,23 @@ class QmpClientTest {
     }
 
     @Test
+    void theSizeLimitAppliesToOneMessage_notToTheTrafficOfABusyConnection() {
+        // Regression: Netty's JsonObjectDecoder compares its limit with the cumulation's writer
+        // index, which closed this connection after 16 replies.
+        monitor.returns("kb", "{\"s\": \"" + "x".repeat(1000) + "\"}");
+        try (QmpClient c = connect(QmpOptions.builder().maxMessageSize(64 * 1024))) {
+            List<CompletableFuture<JsonNode>> fs = new ArrayList<>();
+            for (int i = 0; i < 5000; i++) {
+                fs.add(c.execute("kb"));
+            }
+            for (CompletableFuture<JsonNode> f : fs) {
+                assertThat(f.join().get("s").asText()).hasSize(1000);
+            }
+            assertThat(c.state()).isEqualTo(ConnectionState.RUNNING);
+        }
+    }
+
+    @Test
     void framesSplitIntoSingleBytes_andPrettyPrintedJson() {
         monitor.splitWrites(1);
         monitor.returns("pretty", "{\n  \"a\": {\n    \"b\": [1,\n 2]\n  }\n}");

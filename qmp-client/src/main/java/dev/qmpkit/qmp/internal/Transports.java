@@ -15,7 +15,6 @@ import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.handler.codec.json.JsonObjectDecoder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -32,9 +31,9 @@ final class Transports {
     private Transports() {
     }
 
-    /** The pipeline: JSON object framing (never by lines: QEMU may pretty-print), then the protocol handler. */
+    /** The pipeline: JSON value framing (never by lines: QEMU may pretty-print), then the protocol handler. */
     static void initPipeline(Channel ch, QmpConnection connection, int maxMessageSize) {
-        ch.pipeline().addLast("framer", new JsonObjectDecoder(maxMessageSize));
+        ch.pipeline().addLast("framer", new QmpFrameDecoder(maxMessageSize));
         ch.pipeline().addLast("qmp", connection);
     }
 

@@ -158,6 +158,23 @@ class QmpConnectionTest {
     }
 
     @Test
+    void aMessageOfExactlyTheLimitIsAccepted() throws Exception {
+        EmbeddedQmp q = new EmbeddedQmp(64 * 1024).negotiate();
+        PendingCommand p = q.send("x", null);
+        String head = "{\"return\": \"";
+        String tail = "\", \"id\": \"qmpkit-" + p.id + "\"}";
+        String exact = head + "a".repeat(64 * 1024 - head.length() - tail.length()) + tail;
+        assertThat(exact.length()).isEqualTo(64 * 1024);
+        for (int i = 0; i < 3; i++) { // leading whitespace and several reads do not count against it
+            q.feed("\r\n  ");
+        }
+        q.feed(exact.substring(0, 1000));
+        q.feed(exact.substring(1000));
+        assertThat(p.future.join().asText()).hasSize(64 * 1024 - head.length() - tail.length());
+        assertThat(q.channel.isActive()).isTrue();
+    }
+
+    @Test
     void nonQemuGreeting_failsTheHandshake_andCloses() {
         EmbeddedQmp q = new EmbeddedQmp();
         q.feed("{\"return\": {}}");

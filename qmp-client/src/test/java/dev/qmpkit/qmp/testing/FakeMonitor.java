@@ -183,7 +183,7 @@ public final class FakeMonitor implements AutoCloseable {
         server = new ServerBootstrap().group(group).channel(cls).childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new JsonObjectDecoder(64 * 1024 * 1024), new ServerHandler());
+                ch.pipeline().addLast(new JsonObjectDecoder(Integer.MAX_VALUE), new ServerHandler());
             }
         }).bind(addr).syncUninterruptibly().channel();
         returns("qmp_capabilities", "{}");

@@ -260,6 +260,12 @@ public final class QemuLauncher {
             // Only once QEMU is gone: the watchdog kills by PID, which must not be reused meanwhile.
             if (watchdog != null) {
                 watchdog.destroyForcibly();
+                try {
+                    // Reap it now, so process counts taken right after close() are exact.
+                    watchdog.waitFor(1, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             runDir.delete();
         }

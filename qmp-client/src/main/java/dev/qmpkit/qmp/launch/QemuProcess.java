@@ -144,19 +144,26 @@ public final class QemuProcess implements AutoCloseable {
         if (!process.isAlive()) {
             return;
         }
-        try {
-            client.execute("quit", null, CommandOptions.timeout(stopTimeout)).get(stopTimeout.toMillis(),
-                    TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            // QEMU often closes the socket while answering 'quit'; only whether it exits matters.
-            LOG.debug("'quit' to QEMU {} (pid {}) did not answer cleanly: {}", name, process.pid(), e.toString());
+        // With the monitor already gone 'quit' cannot go out; waiting for it would only add the stop timeout.
+        boolean monitorOpen = !client.closeFuture().isDone();
+        if (monitorOpen) {
+            try {
+                client.execute("quit", null, CommandOptions.timeout(stopTimeout)).get(stopTimeout.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                // QEMU often closes the socket while answering 'quit'; only whether it exits matters.
+                LOG.debug("'quit' to QEMU {} (pid {}) did not answer cleanly: {}", name, process.pid(), e.toString());
+            }
+            if (waitExit(stopTimeout)) {
+                return;
+            }
+            LOG.warn("QEMU {} (pid {}) still running {} after 'quit'; sending SIGTERM", name, process.pid(),
+                    stopTimeout);
+        } else {
+            LOG.debug("monitor of QEMU {} (pid {}) is closed; sending SIGTERM", name, process.pid());
         }
-        if (waitExit(stopTimeout)) {
-            return;
-        }
-        LOG.warn("QEMU {} (pid {}) still running {} after 'quit'; sending SIGTERM", name, process.pid(), stopTimeout);
         process.destroy();
         if (waitExit(TERM_GRACE)) {
             return;

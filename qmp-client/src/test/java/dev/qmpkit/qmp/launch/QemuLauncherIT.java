@@ -116,6 +116,20 @@ class QemuLauncherIT {
 
     @ParameterizedTest
     @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void closeAfterTheMonitorWasClosedStopsQemuBySignalWithoutWaiting(QemuBinary qemu) throws Exception {
+        QemuProcess p = none(qemu).workDir(tmp).stopTimeout(Duration.ofSeconds(30)).build().start();
+        long pid = p.pid();
+        p.qmp().close();
+        long t0 = System.nanoTime();
+        p.close();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("no 30 s wait for a 'quit' never sent")
+                .isLessThan(3000);
+        assertThat(alive(pid)).isFalse();
+        assertThat(p.runDir()).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void noOrphanWhenTheJvmIsKilledOrExits(QemuBinary qemu) throws Exception {
         for (String mode : List.of("kill", "exit")) {
             Process jvm = childJvm(qemu, mode);
@@ -154,6 +168,58 @@ class QemuLauncherIT {
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(5000);
         assertThat(work.toFile().list()).isEmpty();
         assertThat(LiveProcesses.count()).isZero();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void readOnlyOrFullWorkDirFailsClearlyAndWritesNothing(QemuBinary qemu) throws Exception {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Path ro = Files.createDirectories(tmp.resolve("ro"));
+        if (root) {
+            // root ignores permission bits: only a read-only mount makes the directory unwritable.
+            run("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro.toString());
+        } else {
+            Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-x------"));
+        }
+        try {
+            assertThatThrownBy(() -> none(qemu).workDir(ro).build().start())
+                    .isInstanceOf(QemuLaunchException.class)
+                    .hasMessageContaining("work directory " + ro)
+                    .hasMessageContaining(root ? "Read-only file system" : "AccessDenied")
+                    .hasMessageContaining("QemuLauncher.Builder.workDir");
+            assertThat(ro.toFile().list()).isEmpty();
+        } finally {
+            if (root) {
+                run("umount", ro.toString());
+            }
+        }
+        if (!root) {
+            return; // filling a file system needs a mount of its own
+        }
+        Path full = Files.createDirectories(tmp.resolve("full"));
+        run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", full.toString());
+        try {
+            try (var out = Files.newOutputStream(full.resolve("filler"))) {
+                byte[] block = new byte[64 * 1024];
+                while (true) {
+                    out.write(block);
+                }
+            } catch (java.io.IOException expected) {
+                // No space left on device
+            }
+            assertThatThrownBy(() -> none(qemu).workDir(full).build().start())
+                    .isInstanceOf(QemuLaunchException.class)
+                    .hasMessageContaining("work directory " + full + " is full");
+            assertThat(full.toFile().list()).containsExactly("filler");
+        } finally {
+            run("umount", full.toString());
+        }
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("%s: %s", String.join(" ", cmd), out).isZero();
     }
 
     private Process childJvm(QemuBinary qemu, String mode) throws Exception {

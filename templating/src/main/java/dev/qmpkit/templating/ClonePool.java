@@ -141,6 +141,11 @@ public final class ClonePool implements AutoCloseable {
         return ready.size();
     }
 
+    /** @return the clones waiting now (a snapshot, for tests and diagnostics); never null */
+    List<CloneVm> waiting() {
+        return List.copyOf(ready);
+    }
+
     /** @return how many waiting clones died and were replaced since the pool started */
     public long replacedCount() {
         return replaced.get();

@@ -180,6 +180,7 @@ class TemplatingIT {
     @MethodSource("qemus")
     void poolHandsOutARunningCloneAtOnceAndRefills(QemuBinary qemu) throws Exception {
         Template t = saved(qemu).template();
+        List<CloneVm> members;
         try (ClonePool pool = ClonePool.start(t, 2, CloneOptions.defaults())) {
             long deadline = System.nanoTime() + BOOT.toNanos();
             while (pool.available() < 2 && System.nanoTime() < deadline) {
@@ -206,18 +207,84 @@ class TemplatingIT {
                 assertThat(Futures.await(vm.qmp().execute("query-status")).path("status").asText())
                         .isEqualTo("running");
                 SerialLog.awaitCountAbove(vm.serialLog(), saved(qemu).counterAtSave() + 5, BOOT);
-                // A waiting member that dies is replaced.
-                while (pool.available() < 2 && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
-                CloneVm victim = pool.acquire();
-                victim.process().kill();
-                victim.close();
-                assertThat(pool.acquire(Duration.ofSeconds(20))).satisfies(c -> {
-                    assertThat(c.isAlive()).isTrue();
-                    c.close();
-                });
             }
+            // A waiting member whose QEMU dies is dropped, cleaned up and replaced.
+            while (pool.available() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            CloneVm victim = pool.waiting().get(0);
+            victim.process().kill();
+            while ((pool.replacedCount() < 1 || pool.available() < 2) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(pool.replacedCount()).isEqualTo(1);
+            assertThat(pool.available()).isEqualTo(2);
+            assertThat(pool.waiting()).doesNotContain(victim);
+            assertThat(victim.workDir()).doesNotExist();
+            members = pool.waiting();
+            try (CloneVm c = pool.acquire(Duration.ofSeconds(20))) {
+                assertThat(c).isNotSameAs(victim);
+                assertThat(Futures.await(c.qmp().execute("query-status")).path("status").asText())
+                        .isEqualTo("running");
+            }
+        }
+        // Closing the pool stopped every clone still waiting.
+        for (CloneVm m : members) {
+            assertThat(m.process().onExit()).succeedsWithin(Duration.ofSeconds(10));
+            assertThat(m.workDir()).doesNotExist();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void cloneKilledWhileLoadingItsStateFailsPromptlyAndLeavesNothing(QemuBinary qemu) throws Exception {
+        Template t = saved(qemu).template();
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> t.startClone(CloneOptions.builder().listener(new ProgressListener() {
+            @Override
+            public void stepStarted(Step step, String vmName) {
+                if (step == Step.RESTORE_STATE) {
+                    ProcessHandle.current().descendants()
+                            .filter(p -> p.info().commandLine().orElse("").contains("qmpkit-" + vmName + "-"))
+                            .forEach(ProcessHandle::destroyForcibly);
+                }
+            }
+        }).build()))
+                .isInstanceOf(CloneRestoreException.class)
+                .satisfies(e -> assertThat(((CloneRestoreException) e).step()).isEqualTo(Step.RESTORE_STATE))
+                .hasMessageContaining(t.manifest().qemu().version());
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        assertThat(ProcessHandle.current().descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("-incoming"))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void balloonIsRefusedOnWritablePrivateClonesOnly(QemuBinary qemu) throws Exception {
+        Path kernel = saved(qemu).kernel();
+        Path dir = tmp.resolve("balloon-" + qemu.executable().toString().hashCode());
+        VmDescription d = description(kernel, 64L << 20).toBuilder()
+                .device(dev.qmpkit.qmp.launch.QemuOption.of("virtio-balloon-pci").set("id", "balloon0")
+                        .set("romfile", ""))
+                .build();
+        Template t;
+        try (TemplateVm vm = TemplateVm.start(qemu, d, dir)) {
+            SerialLog.awaitReady(vm.serialLog(), BOOT);
+            t = vm.save();
+        }
+        if (t.manifest().cloneRecipe() == TemplateManifest.CloneRecipe.WRITABLE_PRIVATE) {
+            long before = ProcessHandle.current().descendants().count();
+            assertThatThrownBy(t::startClone).isInstanceOf(TemplatingException.class)
+                    .hasMessageContaining("virtio-balloon-pci")
+                    .hasMessageContaining("punches a hole")
+                    .hasMessageContaining("Fix:");
+            assertThat(ProcessHandle.current().descendants().count()).isEqualTo(before);
+        } else {
+            // Read-only recipe: the file cannot be written, so a balloon is safe (QEMU refuses discards).
+            try (CloneVm c = t.startClone()) {
+                assertThat(c.isAlive()).isTrue();
+            }
+            t.verifyRamFiles();
         }
     }
 

@@ -35,10 +35,19 @@ class QmpClientIT {
     @TempDir
     Path tmp;
 
+    /** Protocol errors the launched clients reported; most tests expect none. */
+    private final List<QmpProtocolException> protocolErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private QemuProcess start(QemuBinary qemu, String... extra) {
         List<String> args = new ArrayList<>(List.of("-M", "none", "-accel", "tcg", "-nodefaults"));
         args.addAll(List.of(extra));
-        return QemuLauncher.builder(qemu).args(args).workDir(tmp).name("qmpit").build().start();
+        QmpOptions options = QmpOptions.builder().connectionListener(new ConnectionListener() {
+            @Override
+            public void onProtocolError(QmpProtocolException problem) {
+                protocolErrors.add(problem);
+            }
+        }).build();
+        return QemuLauncher.builder(qemu).args(args).workDir(tmp).name("qmpit").qmpOptions(options).build().start();
     }
 
     /**
@@ -128,6 +137,7 @@ class QmpClientIT {
                     .isObject()).isTrue();
             c.blocking().execute("closefd", Map.of("fdname", "mine"));
             assertThat(c.blocking().execute("query-status")).isNotNull();
+            assertThat(protocolErrors).as("QEMU's stray-byte errors are expected, not protocol errors").isEmpty();
             // the caller's descriptor is still open and the file is intact
             raf.seek(0);
             assertThat(raf.readLine()).isEqualTo("precious contents");
@@ -216,6 +226,7 @@ class QmpClientIT {
                     .get(10, TimeUnit.SECONDS);
             assertThat(r.asText().trim()).isEqualTo("0x2");
             assertThat(c.state()).isEqualTo(ConnectionState.RUNNING);
+            assertThat(protocolErrors).as("a late reply of a timed-out command is not a protocol error").isEmpty();
         }
     }
 

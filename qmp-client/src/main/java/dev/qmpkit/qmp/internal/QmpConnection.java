@@ -88,6 +88,8 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> greetingTimer;
     private long highestWrittenId = -1;
     private int strayErrorsExpected;
+    private long lastWarnNanos;
+    private long suppressedWarnings;
     private QmpException closeReason;
     private volatile Greeting greeting;
     private volatile boolean oob;
@@ -399,9 +401,8 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
                 LOG.debug("dropped a late or duplicate reply for {} (its command timed out or was answered)",
                         QmpMessages.wireId(id));
             } else {
-                LOG.debug("dropped a reply with an unknown id");
                 protocolError(new QmpProtocolException("reply with an id this client never sent: "
-                        + truncate(in.rawId().toString())));
+                        + truncate(in.rawId().toString()) + " (dropped)"), false);
             }
             return;
         }
@@ -415,7 +416,27 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void protocolError(QmpProtocolException e) {
-        LOG.warn("protocol error from {}: {}", peer, e.getMessage());
+        protocolError(e, true);
+    }
+
+    /** Reports to the owner every time; logs at WARN at most once a second, so a hostile peer cannot flood the log. */
+    private void protocolError(QmpProtocolException e, boolean warn) {
+        long now = System.nanoTime();
+        if (warn && (lastWarnNanos == 0 || now - lastWarnNanos >= 1_000_000_000L)) {
+            lastWarnNanos = now;
+            if (suppressedWarnings > 0) {
+                LOG.warn("protocol error from {}: {} ({} more since the last warning)", peer, e.getMessage(),
+                        suppressedWarnings);
+            } else {
+                LOG.warn("protocol error from {}: {}", peer, e.getMessage());
+            }
+            suppressedWarnings = 0;
+        } else {
+            if (warn) {
+                suppressedWarnings++;
+            }
+            LOG.debug("protocol error from {}: {}", peer, e.getMessage());
+        }
         try {
             owner.onProtocolError(e);
         } catch (RuntimeException ex) {

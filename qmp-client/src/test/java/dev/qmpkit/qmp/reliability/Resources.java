@@ -1,0 +1,122 @@
+package dev.qmpkit.qmp.reliability;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * What a leak would show up in, counted for this JVM: QEMU child processes (live, not
+ * zombies), open file descriptors, of which sockets, and live threads. Reliability tests take
+ * one before and one after and compare; {@link #toString()} is the figure the docs quote.
+ *
+ * @param qemus live QEMU processes descended from this JVM
+ * @param fds entries in {@code /proc/self/fd}
+ * @param sockets of those, the ones that are sockets
+ * @param threads live JVM threads
+ */
+public record Resources(int qemus, int fds, int sockets, int threads) {
+
+    /** @return the counts now */
+    public static Resources now() {
+        int fds = 0;
+        int sockets = 0;
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : s.toList()) {
+                fds++;
+                try {
+                    if (Files.readSymbolicLink(p).toString().startsWith("socket:")) {
+                        sockets++;
+                    }
+                } catch (IOException e) {
+                    // the descriptor used to list the directory is gone by now
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return new Resources(qemuPids().size(), fds, sockets, ManagementFactory.getThreadMXBean().getThreadCount());
+    }
+
+    /** @return PIDs of live QEMU processes descended from this JVM */
+    public static List<Long> qemuPids() {
+        return ProcessHandle.current().descendants()
+                .filter(p -> p.info().command().map(c -> c.contains("qemu-system")).orElse(false))
+                .map(ProcessHandle::pid)
+                .filter(Resources::alive)
+                .toList();
+    }
+
+    /** @return whether {@code pid} runs and is not a zombie (in a container nobody may reap it) */
+    public static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Waits until the counts satisfy {@code ok} (pools close idle threads, the JDK reaps
+     * processes asynchronously), or the time is up.
+     *
+     * @return the last counts taken
+     */
+    public static Resources settle(Predicate<Resources> ok, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        Resources r = now();
+        while (!ok.test(r) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            r = now();
+        }
+        return r;
+    }
+
+    /**
+     * @param before a baseline
+     * @param slack tolerance for fds and threads the JDK or Netty creates lazily and keeps
+     * @return whether nothing grew beyond the slack and no QEMU is left
+     */
+    public boolean noMoreThan(Resources before, int slack) {
+        return qemus <= before.qemus && fds <= before.fds + slack && sockets <= before.sockets + slack
+                && threads <= before.threads + slack;
+    }
+
+    /** Sends a signal by PID, as an operator or the OOM killer would (not through the SDK). */
+    public static void signal(long pid, String signal) {
+        try {
+            Process p = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " failed");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return how many entries {@code dir} holds (0 when it does not exist) */
+    public static int entries(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return (int) s.count();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return qemus + " QEMU, " + fds + " fds (" + sockets + " sockets), " + threads + " threads";
+    }
+}

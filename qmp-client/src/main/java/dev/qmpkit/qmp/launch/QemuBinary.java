@@ -71,6 +71,17 @@ public record QemuBinary(Path executable, List<Path> firmwareDirs) {
         return new QemuBinary(executable, dirs);
     }
 
+    /**
+     * Asks the binary its version without starting a VM ({@code --version}, cached per binary;
+     * see {@link QemuVersionProbe}).
+     *
+     * @return the version; never null
+     * @throws QemuLaunchException when the binary cannot be run or is not QEMU
+     */
+    public dev.qmpkit.qmp.QemuVersion version() {
+        return QemuVersionProbe.probe(this).version();
+    }
+
     /** @return {@code -L DIR} for each firmware directory; never null */
     public List<String> firmwareArgs() {
         List<String> args = new ArrayList<>();

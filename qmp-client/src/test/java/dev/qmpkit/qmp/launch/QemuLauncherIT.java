@@ -44,7 +44,7 @@ class QemuLauncherIT {
             assertThat(p.isAlive()).isTrue();
             assertThat(p.qmp().commands().queryStatus().get(10, TimeUnit.SECONDS).status())
                     .isEqualTo(RunState.RUNNING);
-            assertThat(p.version()).isEqualTo(p.qmp().qemuVersion());
+            assertThat(p.version()).isEqualTo(p.qmp().qemuVersion()).isEqualTo(qemu.version());
             assertThat(p.commandLine()).contains("-display", "none").doesNotContain("-daemonize");
         }
         assertThat(alive(pid)).as("QEMU pid %d gone after close", pid).isFalse();
@@ -53,6 +53,18 @@ class QemuLauncherIT {
         assertThat(p.qmp().closeFuture()).isDone();
         p.close(); // idempotent
         assertThat(p.watchdog() == null || !p.watchdog().isAlive()).as("watchdog stopped").isTrue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void probeReadsTheVersionAndExitWithParentSupport(QemuBinary qemu) {
+        QemuVersionProbe.QemuBinaryInfo info = QemuVersionProbe.probe(qemu);
+        assertThat(info.versionLine()).startsWith("QEMU emulator version " + info.version());
+        // exit-with-parent arrived in QEMU 10.1; the 10.0 and 7.2 here rely on the watchdog.
+        assertThat(info.exitWithParent()).isEqualTo(info.version().atLeast(10, 1));
+        assertThat(QemuVersionProbe.probe(qemu)).as("cached").isSameAs(info);
+        assertThatThrownBy(() -> QemuVersionProbe.probe(QemuBinary.of(Path.of("/bin/true"))))
+                .isInstanceOf(QemuLaunchException.class).hasMessageContaining("did not print a QEMU version");
     }
 
     @ParameterizedTest

@@ -90,6 +90,32 @@ class DemoIT {
         assertThat(qmpkitTempEntries()).isEqualTo(tmpBefore);
     }
 
+    /**
+     * A real Linux (Debian's cloud kernel, busybox initramfs written by the SDK): a clone is alive
+     * when its shell's counter, which lives only in guest RAM, continues on the serial console.
+     * The first run downloads the two packages into $QMPKIT_CACHE; later runs use the cache.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void demoWithTheLinuxGuest(QemuBinary qemu) throws Exception {
+        Path json = dir.resolve("linux.json");
+        List<String> args = new ArrayList<>(List.of("demo", "--guest", "linux", "--clones", "2", "--memory", "128",
+                "--json", json.toString()));
+        args.addAll(qemuArgs(qemu));
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        JsonNode r = JSON.readTree(json.toFile());
+        assertThat(r.path("guest").asText()).isEqualTo("linux");
+        assertThat(r.path("templateFileUnchanged").asBoolean()).isTrue();
+        long templateCounter = r.path("template").path("counter").asLong();
+        assertThat(templateCounter).isPositive();
+        assertThat(r.path("clones")).hasSize(2);
+        for (JsonNode c : r.path("clones")) {
+            assertThat(c.path("alive").asBoolean()).as(c.toString()).isTrue();
+            assertThat(c.path("firstCounter").asLong()).isGreaterThan(templateCounter);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void templateCreateThenCloneStepByStep(QemuBinary qemu) throws Exception {

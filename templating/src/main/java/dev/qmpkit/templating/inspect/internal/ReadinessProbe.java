@@ -2,7 +2,6 @@ package dev.qmpkit.templating.inspect.internal;
 
 import static dev.qmpkit.templating.inspect.Severity.ERROR;
 import static dev.qmpkit.templating.inspect.Severity.WARNING;
-import static dev.qmpkit.templating.inspect.internal.Qmp.await;
 import static dev.qmpkit.templating.inspect.internal.Qmp.awaitOrNull;
 import static dev.qmpkit.templating.inspect.internal.Qmp.text;
 

@@ -216,6 +216,29 @@ class QmpClientTest {
     }
 
     @Test
+    void connectToAPathThatIsNotASocket_failsClearly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("not-a-socket"), "x");
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> QmpClient.connectBlocking(QmpEndpoint.unix(file), QmpOptions.defaults()))
+                .isInstanceOf(QmpConnectionException.class).hasMessageContaining(file.toString())
+                .hasMessageContaining("server=on");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+        assertThat(java.nio.file.Files.readString(file)).isEqualTo("x");
+    }
+
+    @Test
+    void bindRefusesAnExistingPath_andLeavesItAlone(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("taken"), "keep me");
+        assertThatThrownBy(() -> QmpListener.bind(file, QmpOptions.defaults()))
+                .isInstanceOf(QmpConnectionException.class).hasMessageContaining("already exists");
+        assertThat(java.nio.file.Files.readString(file)).isEqualTo("keep me");
+        assertThatThrownBy(() -> QmpListener.bind(dir.resolve("no/such/dir/sock"), QmpOptions.defaults()))
+                .isInstanceOf(QmpConnectionException.class);
+    }
+
+    @Test
     void idLessErrorIsReported_andPendingCommandIsUnaffected() throws Exception {
         monitor.withhold("slow");
         CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();

@@ -53,11 +53,13 @@ public final class DefaultQmpListener implements QmpListener {
                         onAccepted(ch);
                     }
                 });
-        try {
-            this.server = b.bind(Transports.unixAddress(resources, path)).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
-            throw new QmpConnectionException("cannot listen on " + path + ": " + e.getMessage(), e);
+        io.netty.channel.ChannelFuture bound = b.bind(Transports.unixAddress(resources, path)).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            // Netty's native errors are checked exceptions: wrap, never rethrow them sneakily.
+            throw new QmpConnectionException("cannot listen on " + path + ": " + bound.cause().getMessage()
+                    + " (does the parent directory exist and is it writable?)", bound.cause());
         }
+        this.server = bound.channel();
         try {
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
         } catch (IOException | RuntimeException e) {

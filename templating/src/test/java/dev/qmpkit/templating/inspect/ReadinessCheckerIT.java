@@ -74,6 +74,9 @@ class ReadinessCheckerIT {
             assertThat(only(report, FindingCode.VIRTIO_MEM))
                     .satisfies(f -> assertThat(f.subject()).isEqualTo("vmem0"))
                     .satisfies(f -> assertThat(f.fix()).contains("hot-plug virtio-mem devices into each new VM"));
+            assertThat(only(report, FindingCode.VIRTIO_MEM).severity())
+                    .as("requested-size=0 on a non-template backend is the guide's allowed template recipe")
+                    .isEqualTo(Severity.WARNING);
             assertThat(report.findings(FindingCode.RAM_NOT_FILE))
                     .as("virtio-mem's own RAM backend must not be the template file, so it is no RAM finding")
                     .isEmpty();
@@ -82,6 +85,12 @@ class ReadinessCheckerIT {
             assertThat(only(report, FindingCode.VMGENID_MISSING).severity()).isEqualTo(Severity.WARNING);
             assertThat(report.has(FindingCode.BALLOON_INFLATED)).as("nothing inflated it").isFalse();
             assertThat(report.has(FindingCode.RELEASE_RAM)).isFalse();
+
+            // Asking virtio-mem for memory makes the template carry RAM it cannot share.
+            qmp.blocking().execute("qom-set", Map.of("path", "/machine/peripheral/vmem0",
+                    "property", "requested-size", "value", 64 * MIB));
+            assertThat(only(ReadinessChecker.check(qmp, VmRole.TEMPLATE), FindingCode.VIRTIO_MEM).severity())
+                    .isEqualTo(Severity.ERROR);
 
             // Enabled behind the guard's back, as another tool might have done.
             qmp.blocking().execute("migrate-set-capabilities", Map.of("capabilities", List.of(

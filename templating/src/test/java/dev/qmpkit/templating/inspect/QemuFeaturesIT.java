@@ -38,6 +38,11 @@ class QemuFeaturesIT {
             assertThat(features.hasMappedRam()).isEqualTo(vm.version().atLeast(9, 0));
             assertThat(features.hasCapability("no-such-capability")).isFalse();
 
+            // A machine with no RAM, devices or objects is still checked without failing.
+            ReadinessReport bare = ReadinessChecker.check(vm.qmp(), VmRole.TEMPLATE, features);
+            assertThat(bare.memory().backends()).isEmpty();
+            assertThat(bare.findings()).extracting(Finding::code).containsExactly(FindingCode.VMGENID_MISSING);
+
             // The answer matches what QEMU then does: object-add with rom only where detected.
             Map<String, Object> backend = Map.of("qom-type", "memory-backend-file", "id", "probe", "size", 1 << 20,
                     "mem-path", tmp.resolve("probe.ram").toString(), "rom", "off");

@@ -168,6 +168,11 @@ public final class QemuLauncher {
             LOG.debug("started QEMU {} (pid {}): {}", name, process.pid(), command);
             if (!info.exitWithParent()) {
                 watchdog = startWatchdog(process.pid());
+                if (watchdog != null) {
+                    // Once QEMU is reaped its PID may be reused: the watchdog must not outlive it.
+                    Process w = watchdog;
+                    process.onExit().thenRun(w::destroyForcibly);
+                }
             }
             process.onExit().thenRunAsync(this::exitedEarly, CALLBACKS);
             listener.accept(startTimeout).whenCompleteAsync(this::accepted, CALLBACKS);

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Child JVM for {@link QemuLauncherIT}: starts QEMU, prints its pid, then either waits to be
- * SIGKILLed ({@code kill}) or exits without closing it ({@code exit}), so the test can check
+ * SIGKILLed ({@code kill}) or, when a line arrives on stdin, exits without closing it ({@code exit}), so the test can check
  * that no QEMU outlives the JVM. Args: mode, work dir, executable, firmware dirs...
  */
 public final class OrphanProbeMain {
@@ -23,6 +23,7 @@ public final class OrphanProbeMain {
         System.out.println("pid " + p.pid());
         System.out.flush();
         if (args[0].equals("exit")) {
+            System.in.read(); // the test checks QEMU is up, then lets this JVM exit without closing it
             System.exit(0);
         }
         Thread.sleep(60_000);

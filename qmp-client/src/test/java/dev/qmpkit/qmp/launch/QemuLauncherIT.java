@@ -93,6 +93,10 @@ class QemuLauncherIT {
             p.kill();
             assertThat(p.onExit().get(5, TimeUnit.SECONDS)).isEqualTo(137);
             assertThat(alive(pid)).isFalse();
+            if (!QemuVersionProbe.probe(qemu).exitWithParent()) {
+                // The watchdog kills by PID; it must end with QEMU, before the PID can be reused.
+                assertThat(p.watchdog().waitFor(2, TimeUnit.SECONDS)).as("watchdog ended before close()").isTrue();
+            }
             QmpException reason = p.qmp().closeFuture().get(5, TimeUnit.SECONDS);
             assertThat(reason).isInstanceOf(QmpConnectionException.class);
             assertThatThrownBy(() -> p.qmp().blocking().execute("query-status")).isInstanceOf(QmpException.class);
@@ -148,11 +152,15 @@ class QemuLauncherIT {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 String line = out.readLine();
-                assertThat(line).as("child JVM output (stderr: %s)", stderrOf(jvm)).startsWith("pid ");
+                assertThat(line).as("child JVM output (stderr: %s)", stderrOf(mode)).startsWith("pid ");
                 long qemuPid = Long.parseLong(line.substring(4).trim());
-                assertThat(alive(qemuPid)).isTrue();
+                assertThat(alive(qemuPid)).as("QEMU %d alive after start; /proc stat: %s; child stderr: %s", qemuPid,
+                        procStat(qemuPid), stderrOf(mode)).isTrue();
                 if (mode.equals("kill")) {
                     jvm.destroyForcibly(); // SIGKILL: no shutdown hook runs
+                } else {
+                    jvm.getOutputStream().write('\n');
+                    jvm.getOutputStream().flush();
                 }
                 assertThat(jvm.waitFor(20, TimeUnit.SECONDS)).isTrue();
                 assertThat(waitGone(qemuPid, Duration.ofSeconds(10)))
@@ -247,11 +255,19 @@ class QemuLauncherIT {
         return new ProcessBuilder(cmd).redirectError(tmp.resolve("child-" + mode + ".err").toFile()).start();
     }
 
-    private String stderrOf(Process jvm) {
+    private String stderrOf(String mode) {
         try {
-            return Files.readString(tmp.resolve("child-kill.err"));
+            return Files.readString(tmp.resolve("child-" + mode + ".err"));
         } catch (Exception e) {
             return "?";
+        }
+    }
+
+    static String procStat(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/stat")).trim();
+        } catch (Exception e) {
+            return e.toString();
         }
     }
 

@@ -107,6 +107,9 @@ class QmpClientTest {
                 }
             };
             assertThatThrownBy(() -> c.execute("x", unserialisable)).isInstanceOf(IllegalArgumentException.class);
+            // a JSON null means "no arguments", as in recorded transcripts
+            assertThat(c.blocking().execute("query-status",
+                    com.fasterxml.jackson.databind.node.NullNode.getInstance())).isNotNull();
             // the connection is still fine afterwards
             assertThat(c.blocking().execute("query-status").get("running").asBoolean()).isTrue();
         }

@@ -221,7 +221,7 @@ public final class QmpMessages {
      * @param alloc the allocator; never null
      * @param command the command name; never null
      * @param id the command number
-     * @param arguments null, or anything that serialises to a JSON object
+     * @param arguments null (or a JSON null node) for none, or anything that serialises to a JSON object
      * @param oob whether to use {@code exec-oob}
      * @return the buffer, owned by the caller
      * @throws IllegalArgumentException when the arguments do not serialise to a JSON object
@@ -234,7 +234,7 @@ public final class QmpMessages {
             g.writeStartObject();
             g.writeStringField(oob ? "exec-oob" : "execute", command);
             g.writeStringField("id", wireId(id));
-            if (arguments != null) {
+            if (arguments != null && !(arguments instanceof JsonNode n && (n.isNull() || n.isMissingNode()))) {
                 g.writeFieldName("arguments");
                 g.flush();
                 int start = buf.writerIndex();

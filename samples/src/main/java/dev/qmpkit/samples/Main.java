@@ -132,8 +132,6 @@ public final class Main {
             }
             if (ctx.debug() && f.getCause() != null) {
                 f.getCause().printStackTrace(err);
-            } else if (f.getCause() != null) {
-                err.println("  (QMPKIT_DEBUG=1 shows the stack trace)");
             }
             return f.exitCode();
         }

@@ -2,6 +2,7 @@ package dev.qmpkit.samples;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.qmpkit.qmp.ConnectionListener;
 import dev.qmpkit.qmp.EventSubscription;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpEndpoint;
@@ -51,7 +52,16 @@ public final class WatchEvents {
      * @return how many events were printed
      */
     public static long run(Path socket, long maxEvents, Duration maxTime, PrintStream out, PrintStream err) {
-        try (QmpClient qmp = QmpClient.connectBlocking(QmpEndpoint.unix(socket), QmpOptions.defaults())) {
+        // Listeners run in order on the client's event thread, so a disconnect reported to a
+        // ConnectionListener comes after every event that arrived before it has been printed.
+        CompletableFuture<QmpException> disconnected = new CompletableFuture<>();
+        QmpOptions options = QmpOptions.builder().connectionListener(new ConnectionListener() {
+            @Override
+            public void onDisconnected(QmpException cause, boolean willReconnect) {
+                disconnected.complete(cause);
+            }
+        }).build();
+        try (QmpClient qmp = QmpClient.connectBlocking(QmpEndpoint.unix(socket), options)) {
             AtomicLong count = new AtomicLong();
             CompletableFuture<Void> enough = new CompletableFuture<>();
             // The listener is called on the client's event thread, one event at a time, in order.
@@ -63,8 +73,7 @@ public final class WatchEvents {
                 }
             })) {
                 err.println("watching events of QEMU " + qmp.qemuVersion() + " at " + socket + " (Ctrl-C to stop)");
-                // closeFuture completes when QEMU goes away (quit, crash) with the reason.
-                CompletableFuture<Object> end = CompletableFuture.anyOf(enough, qmp.closeFuture());
+                CompletableFuture<Object> end = CompletableFuture.anyOf(enough, disconnected);
                 try {
                     Object reason = maxTime == null ? end.get() : end.get(maxTime.toMillis(), TimeUnit.MILLISECONDS);
                     if (reason instanceof QmpException closed) {

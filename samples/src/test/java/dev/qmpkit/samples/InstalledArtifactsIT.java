@@ -61,7 +61,7 @@ class InstalledArtifactsIT {
         Result r = run(cmd, project, 120);
         assertThat(r.code()).as(r.output()).isZero();
         String version = dev.qmpkit.qmp.launch.QemuVersionProbe.probe(qemu).version().toString();
-        assertThat(r.output()).contains("QEMU " + version).contains("status: running")
+        assertThat(r.output()).contains("QEMU " + version).contains("status: running").contains("stopped at 20")
                 .contains("templating: q35, 64 MiB, kernel qmpkit-counter-guest.bin");
         // The classpath is the local repository's jars, never the reactor's build folders.
         assertThat(classpath).contains(M2.resolve("qmp-client").toString())
@@ -104,6 +104,7 @@ class InstalledArtifactsIT {
         Path src = Files.createDirectories(dir.resolve("src/main/java"));
         // The README's ten-line example, plus one templating call to prove that jar resolves too.
         Files.writeString(src.resolve("Hello.java"), """
+                import dev.qmpkit.qmp.QmpEvent;
                 import dev.qmpkit.qmp.launch.QemuBinary;
                 import dev.qmpkit.qmp.launch.QemuLauncher;
                 import dev.qmpkit.qmp.launch.QemuProcess;
@@ -112,7 +113,9 @@ class InstalledArtifactsIT {
                 import dev.qmpkit.templating.guest.BuiltinGuest;
                 import java.nio.file.Files;
                 import java.nio.file.Path;
+                import java.time.Duration;
                 import java.util.ArrayList;
+                import java.util.concurrent.CompletableFuture;
                 import java.util.List;
 
                 public class Hello {
@@ -123,6 +126,9 @@ class InstalledArtifactsIT {
                         try (QemuProcess vm = QemuLauncher.builder(qemu).args("-M", "none", "-accel", "tcg").build().start()) {
                             System.out.println("QEMU " + vm.qmp().qemuVersion());
                             System.out.println("status: " + vm.qmp().blocking().execute("query-status").path("status").asText());
+                            CompletableFuture<QmpEvent> stopped = vm.qmp().awaitEvent("STOP", null, Duration.ofSeconds(5));
+                            vm.qmp().execute("stop").join();
+                            System.out.println("stopped at " + stopped.join().timestamp());
                         }
                         Path kernel = BuiltinGuest.writeKernel(Files.createTempDirectory("hello"));
                         VmDescription d = VmDescription.builder().ram(64L << 20).boot(Boot.kernel(kernel)).build();

@@ -73,10 +73,12 @@ class SocketSubcommandsIT {
         try (ExternalQemu vm = ExternalQemu.start(qemu, dir, "-M", "none")) {
             Background bg = Background.run("events", "--socket", vm.socket().toString());
             bg.awaitErr("watching events");
+            vm.control().blocking().execute("stop");
+            bg.awaitOut("\"event\":\"STOP\"");
+            // QEMU may exit before its SHUTDOWN event reaches this other monitor, so only the end is checked.
             vm.control().execute("quit");
             CliRun run = bg.result();
             assertThat(run.exitCode()).as(run.toString()).isZero();
-            assertThat(run.out()).contains("\"event\":\"SHUTDOWN\"");
             assertThat(run.err()).contains("connection closed");
         }
     }

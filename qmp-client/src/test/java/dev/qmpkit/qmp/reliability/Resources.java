@@ -17,9 +17,15 @@ import java.util.stream.Stream;
  * @param qemus live QEMU processes descended from this JVM
  * @param fds entries in {@code /proc/self/fd}
  * @param sockets of those, the ones that are sockets
- * @param threads live JVM threads
+ * @param threads live JVM threads, except idle-expiring pool threads
+ * @param pooledThreads threads of shared pools that end by themselves when idle (the launcher's
+ *                      callbacks and the event executor: 30-60 s; the JDK's process reaper and
+ *                      common pool): a burst of work leaves them for a while, which is not a leak
  */
-public record Resources(int qemus, int fds, int sockets, int threads) {
+public record Resources(int qemus, int fds, int sockets, int threads, int pooledThreads) {
+
+    private static final List<String> EXPIRING_POOLS = List.of("qmpkit-launcher", "qmpkit-events",
+            "process reaper", "ForkJoinPool.commonPool");
 
     /** @return the counts now */
     public static Resources now() {
@@ -39,7 +45,10 @@ public record Resources(int qemus, int fds, int sockets, int threads) {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return new Resources(qemuPids().size(), fds, sockets, ManagementFactory.getThreadMXBean().getThreadCount());
+        int pooled = (int) Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> EXPIRING_POOLS.stream().anyMatch(t.getName()::startsWith)).count();
+        int all = ManagementFactory.getThreadMXBean().getThreadCount();
+        return new Resources(qemuPids().size(), fds, sockets, all - pooled, pooled);
     }
 
     /** @return PIDs of live QEMU processes descended from this JVM */
@@ -117,6 +126,7 @@ public record Resources(int qemus, int fds, int sockets, int threads) {
 
     @Override
     public String toString() {
-        return qemus + " QEMU, " + fds + " fds (" + sockets + " sockets), " + threads + " threads";
+        return qemus + " QEMU, " + fds + " fds (" + sockets + " sockets), " + threads + " threads (+" + pooledThreads
+                + " idle-expiring pool threads)";
     }
 }

@@ -16,7 +16,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -59,10 +58,17 @@ public final class QmpSchema {
             "MigMode", new EnumLocation("migrate-set-parameters", "arg-type", "mode"),
             "ShutdownCause", new EnumLocation("SHUTDOWN", "arg-type", "reason"));
 
-    private static final Map<QmpClient, CompletableFuture<QmpSchema>> PER_CLIENT =
-            Collections.synchronizedMap(new WeakHashMap<>());
+    /** Dropped when the client closes; a weak map would not do, as each schema refers to its client. */
+    private static final Map<QmpClient, CompletableFuture<QmpSchema>> PER_CLIENT = new ConcurrentHashMap<>();
+    /**
+     * Parsed schemas shared by every client of the same QEMU build: a pool of clones would
+     * otherwise hold one copy (a few MB of JSON nodes) each. Keyed by a cheap fingerprint and
+     * shared only when the content is equal, so a rebuilt QEMU with the same version is safe.
+     */
+    private static final Map<String, List<Map<String, JsonNode>>> SHARED = new ConcurrentHashMap<>();
 
     private final Map<String, JsonNode> entries;
+    /** Null for a schema read from a recorded reply. */
     private final QmpClient client;
     private final Map<String, CompletableFuture<Set<String>>> qomProperties = new ConcurrentHashMap<>();
 
@@ -79,7 +85,9 @@ public final class QmpSchema {
      */
     public static CompletableFuture<QmpSchema> loadAsync(QmpClient client) {
         Objects.requireNonNull(client, "client");
-        return new QmpCommands(client).queryQmpSchema().thenApply(reply -> new QmpSchema(index(reply), client));
+        return new QmpCommands(client).queryQmpSchema()
+                .thenApply(reply -> new QmpSchema(shared(client.greeting().version() + "|"
+                        + client.greeting().packageName(), reply), client));
     }
 
     /**
@@ -103,9 +111,18 @@ public final class QmpSchema {
      */
     public static QmpSchema of(QmpClient client) {
         Objects.requireNonNull(client, "client");
-        CompletableFuture<QmpSchema> f;
-        synchronized (PER_CLIENT) {
-            f = PER_CLIENT.computeIfAbsent(client, QmpSchema::loadAsync);
+        CompletableFuture<QmpSchema> created = new CompletableFuture<>();
+        CompletableFuture<QmpSchema> f = PER_CLIENT.putIfAbsent(client, created);
+        if (f == null) {
+            f = created;
+            client.closeFuture().whenComplete((reason, e) -> PER_CLIENT.remove(client, created));
+            loadAsync(client).whenComplete((schema, e) -> {
+                if (e != null) {
+                    created.completeExceptionally(e);
+                } else {
+                    created.complete(schema);
+                }
+            });
         }
         try {
             return Futures.await(f);
@@ -124,6 +141,29 @@ public final class QmpSchema {
      */
     public static QmpSchema fromReply(JsonNode reply) {
         return new QmpSchema(index(Objects.requireNonNull(reply, "reply")), null);
+    }
+
+    private static Map<String, JsonNode> shared(String build, JsonNode reply) {
+        Map<String, JsonNode> fresh = index(reply);
+        List<Map<String, JsonNode>> candidates = SHARED.computeIfAbsent(build + "|" + fresh.size(),
+                k -> new java.util.concurrent.CopyOnWriteArrayList<>());
+        for (Map<String, JsonNode> known : candidates) {
+            if (known.equals(fresh)) {
+                return known;
+            }
+        }
+        candidates.add(fresh);
+        return fresh;
+    }
+
+    /** @return how many clients have a cached schema (for tests) */
+    static int cachedClientCount() {
+        return PER_CLIENT.size();
+    }
+
+    /** @return how many distinct parsed schemas are shared between clients (for tests) */
+    static int sharedCount() {
+        return SHARED.values().stream().mapToInt(List::size).sum();
     }
 
     private static Map<String, JsonNode> index(JsonNode reply) {

@@ -19,7 +19,7 @@ class QmpSchemaIT {
 
     @ParameterizedTest
     @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
-    void answersMatchTheVersion(QemuBinary qemu) {
+    void answersMatchTheVersion(QemuBinary qemu) throws Exception {
         try (QemuProcess p = QemuLauncher.builder(qemu).args("-M", "none", "-accel", "tcg").workDir(tmp).build()
                 .start()) {
             QmpSchema schema = QmpSchema.of(p.qmp());
@@ -43,10 +43,27 @@ class QmpSchemaIT {
             assertThat(schema.qomTypeProperties("memory-backend-file").join())
                     .as("cached future").isSameAs(schema.qomTypeProperties("memory-backend-file").join());
 
+            // A second QEMU of the same build shares the parsed entries instead of holding its own copy.
+            int shared = QmpSchema.sharedCount();
+            try (QemuProcess other = QemuLauncher.builder(qemu).args("-M", "none", "-accel", "tcg").workDir(tmp)
+                    .build().start()) {
+                QmpSchema second = QmpSchema.of(other.qmp());
+                assertThat(second).isNotSameAs(schema);
+                assertThat(second.commands()).isEqualTo(schema.commands());
+                assertThat(QmpSchema.sharedCount()).isEqualTo(shared);
+                assertThat(second.qomTypeHasProperty("memory-backend-file", "rom")).isEqualTo(v.atLeast(8, 2));
+            }
+
             // The offline view of the same QEMU answers the same.
             QmpSchema fresh = QmpSchema.load(p.qmp());
             assertThat(fresh).isNotSameAs(schema);
             assertThat(fresh.commands()).isEqualTo(schema.commands());
         }
+        // The client's close future may complete just after close() returns (QEMU's 'quit' races it).
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (QmpSchema.cachedClientCount() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(QmpSchema.cachedClientCount()).as("the cache forgets closed clients").isZero();
     }
 }

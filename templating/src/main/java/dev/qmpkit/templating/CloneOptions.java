@@ -10,8 +10,9 @@ import java.util.Objects;
  *
  * @param binary the QEMU to run the clone with, or null for the one recorded in the
  *               manifest; it must be the same QEMU version as the one that saved the template
- * @param workDir the parent of each clone's private work directory (serial log, monitor
- *                socket), or null for the system temp directory
+ * @param workDir the parent of each clone's private work directory (its serial log), or null
+ *                for the system temp directory; the monitor socket lives in the launcher's own
+ *                short run directory
  * @param resume whether the clone is resumed ({@code cont}) after its state is loaded (default
  *               true); false leaves it paused, to be resumed with {@link CloneVm#resume()}
  * @param nic whether a virtio-net NIC (user networking) with a fresh random MAC is hot-plugged

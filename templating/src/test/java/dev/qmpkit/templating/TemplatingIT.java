@@ -143,6 +143,14 @@ class TemplatingIT {
                         c.memoryUsage());
             }
             assertThat(guids).hasSize(5).doesNotContain(s.templateGuid());
+            // QEMU 8.2+: the clone holds the template file open read-only; 7.2 needs it writable (private mapping).
+            Path ram = t.directory().resolve(t.manifest().backends().get(0).file());
+            for (CloneVm c : clones) {
+                assertThat(openModes(c.pid(), ram)).as("open modes of the template RAM file in %s", c.name())
+                        .isNotEmpty()
+                        .allMatch(mode -> mode == (t.manifest().cloneRecipe()
+                                == TemplateManifest.CloneRecipe.READONLY_PRIVATE ? 0 : 2));
+            }
             // The NIC was hot-plugged with the clone's own MAC.
             CloneVm withNic = clones.get(0);
             assertThat(withNic.mac()).matches("52:54:00(:[0-9a-f]{2}){3}");
@@ -260,6 +268,75 @@ class TemplatingIT {
 
     @ParameterizedTest
     @MethodSource("qemus")
+    void aVmThatCannotBeATemplateIsRefusedWithFindingsAndLeftUntouched(QemuBinary qemu) throws Exception {
+        Path kernel = saved(qemu).kernel();
+        Path dir = tmp.resolve("fpr-" + qemu.executable().toString().hashCode());
+        VmDescription d = description(kernel, 64L << 20).toBuilder()
+                .device(dev.qmpkit.qmp.launch.QemuOption.of("virtio-balloon-pci").set("id", "balloon0")
+                        .set("free-page-reporting", true).set("romfile", ""))
+                .build();
+        try (TemplateVm vm = TemplateVm.start(qemu, d, dir)) {
+            SerialLog.awaitReady(vm.serialLog(), BOOT);
+            assertThatThrownBy(vm::save).isInstanceOf(TemplateNotReadyException.class)
+                    .satisfies(e -> assertThat(((TemplateNotReadyException) e).findings())
+                            .anyMatch(f -> f.code() == dev.qmpkit.templating.inspect.FindingCode.BALLOON_FREE_PAGE_REPORTING))
+                    .hasMessageContaining("Fix:");
+            assertThat(Futures.await(vm.qmp().execute("query-status")).path("status").asText()).isEqualTo("running");
+            assertThat(vm.isSaved()).isFalse();
+        }
+        assertThat(dir.resolve(TemplateManifest.FILE_NAME)).doesNotExist();
+        assertThat(dir.resolve("state.bin")).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void numaNodesAndADimmRoundTrip(QemuBinary qemu) throws Exception {
+        Path kernel = saved(qemu).kernel();
+        Path dir = tmp.resolve("numa-" + qemu.executable().toString().hashCode());
+        VmDescription d = VmDescription.builder().accel(Accel.TCG).cpus(2).boot(Boot.kernel(kernel))
+                .ramBackend(RamBackend.numaNode("node0", 64L << 20))
+                .ramBackend(RamBackend.numaNode("node1", 64L << 20))
+                .ramBackend(RamBackend.dimm("dimm0", 64L << 20))
+                .build();
+        Template t;
+        try (TemplateVm vm = TemplateVm.start(qemu, d, dir)) {
+            SerialLog.awaitReady(vm.serialLog(), BOOT);
+            t = vm.save();
+        }
+        assertThat(t.manifest().backends()).extracting(TemplateManifest.BackendFile::id)
+                .containsExactly("node0", "node1", "dimm0");
+        long counter = BuiltinGuest.readCounter(dir.resolve(t.manifest().backends().get(0).file()), 0);
+        try (CloneVm c = t.startClone()) {
+            SerialLog log = SerialLog.awaitCountAbove(c.serialLog(), counter + 5, BOOT);
+            assertThat(log.ready()).isFalse();
+            assertThat(Futures.await(c.qmp().execute("query-memory-devices"))).hasSize(1);
+        }
+        t.verifyRamFiles();
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void repeatedClonesLeakNoProcessDescriptorOrDirectory(QemuBinary qemu) throws Exception {
+        Template t = saved(qemu).template();
+        Path work = Files.createDirectories(tmp.resolve("cycles-" + qemu.executable().toString().hashCode()));
+        CloneOptions o = CloneOptions.builder().workDir(work).build();
+        t.startClone(o).close(); // warm-up: lazily created client resources are not leaks
+        int fds = openFdCount();
+        long children = ProcessHandle.current().children().count();
+        for (int i = 0; i < 10; i++) {
+            try (CloneVm c = t.startClone(o)) {
+                assertThat(c.isAlive()).isTrue();
+            }
+        }
+        assertThat(ProcessHandle.current().children().count()).isEqualTo(children);
+        assertThat(openFdCount()).isLessThanOrEqualTo(fds + 2);
+        try (Stream<Path> left = Files.list(work)) {
+            assertThat(left).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
     void balloonIsRefusedOnWritablePrivateClonesOnly(QemuBinary qemu) throws Exception {
         Path kernel = saved(qemu).kernel();
         Path dir = tmp.resolve("balloon-" + qemu.executable().toString().hashCode());
@@ -348,14 +425,18 @@ class TemplatingIT {
         Path dir = tmp.resolve("killed-" + qemu.executable().toString().hashCode());
         try (TemplateVm vm = TemplateVm.start(qemu, description(kernel, 64L << 20), dir)) {
             SerialLog.awaitReady(vm.serialLog(), BOOT);
+            long[] killedAt = new long[1];
             assertThatThrownBy(() -> vm.save(new ProgressListener() {
                 @Override
                 public void stepStarted(Step step, String vmName) {
                     if (step == Step.SAVE_STATE) {
+                        killedAt[0] = System.nanoTime();
                         vm.process().kill();
                     }
                 }
             })).isInstanceOf(TemplateSaveException.class)
+                    .satisfies(e -> assertThat(Duration.ofNanos(System.nanoTime() - killedAt[0]))
+                            .as("the save fails promptly once QEMU is gone").isLessThan(Duration.ofSeconds(10)))
                     .hasMessageContaining("No manifest was written")
                     .satisfies(e -> assertThat(((TemplateSaveException) e).step()).isEqualTo(Step.SAVE_STATE));
             assertThat(vm.process().isAlive()).isFalse();
@@ -366,6 +447,36 @@ class TemplatingIT {
         }
         assertThatThrownBy(() -> Template.open(dir)).isInstanceOf(ManifestCorruptException.class)
                 .hasMessageContaining("did not finish");
+    }
+
+    /** @return the access mode (0 read-only, 1 write-only, 2 read-write) of each descriptor {@code pid} holds on {@code file} */
+    private static List<Integer> openModes(long pid, Path file) throws IOException {
+        List<Integer> modes = new ArrayList<>();
+        Path real = file.toRealPath();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds.toList()) {
+                Path target;
+                try {
+                    target = Files.readSymbolicLink(fd);
+                } catch (IOException gone) {
+                    continue;
+                }
+                if (target.equals(real)) {
+                    String info = Files.readString(Path.of("/proc", Long.toString(pid), "fdinfo",
+                            fd.getFileName().toString()));
+                    String flags = info.lines().filter(l -> l.startsWith("flags:")).findFirst().orElseThrow()
+                            .substring("flags:".length()).trim();
+                    modes.add(Integer.parseInt(flags, 8) & 3);
+                }
+            }
+        }
+        return modes;
+    }
+
+    private static int openFdCount() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.count();
+        }
     }
 
     private static byte[] region(Path file, long offset, long length) throws IOException {

@@ -91,7 +91,9 @@ public final class CloneWorkflow {
         long spawn = System.nanoTime();
         QemuProcess process;
         try {
-            process = steps.run(Step.CLONE_LAUNCH, () -> QemuLauncher.builder(binary).args(args).workDir(workDir)
+            // The launcher keeps the monitor socket in its own short run directory: a Unix socket
+            // path may not exceed 107 bytes, and workDir may be long.
+            process = steps.run(Step.CLONE_LAUNCH, () -> QemuLauncher.builder(binary).args(args)
                     .name(name).startTimeout(o.restoreTimeout()).build().start());
         } catch (RuntimeException e) {
             deleteTree(workDir);
@@ -151,7 +153,10 @@ public final class CloneWorkflow {
         return new CloneRestoreException(step, "cloning template " + t.directory() + " (saved by QEMU "
                 + t.manifest().qemu().version() + ", " + t.manifest().resolvedMachineType() + ") failed at step " + step
                 + ": " + e.getMessage() + hint + (stderr.isEmpty() ? "" : "\nQEMU stderr: " + stderr)
-                + (!hint.isEmpty() ? "" : step == Step.IDENTITY
+                + (!hint.isEmpty() ? "" : step == Step.CLONE_LAUNCH
+                ? "\nFix: QEMU did not start with the template's options (see its message above); check the QEMU "
+                + "binary and firmware directories (CloneOptions.binary) and CloneOptions.workDir."
+                : step == Step.IDENTITY
                 ? "\nFix: QEMU refused the NIC hot-plug shown above; start clones without CloneOptions.nic, or add "
                 + "what QEMU is missing."
                 : "\nFix: check that the template directory is intact (Template.verifyRamFiles()) and that the clone "

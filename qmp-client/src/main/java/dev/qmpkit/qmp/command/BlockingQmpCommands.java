@@ -58,6 +58,11 @@ public final class BlockingQmpCommands {
         Futures.await(async.systemReset());
     }
 
+    /** Blocking {@link QmpCommands#migrateCancel}. */
+    public void migrateCancel() {
+        Futures.await(async.migrateCancel());
+    }
+
     /** Blocking {@link QmpCommands#queryMigrate}. */
     public MigrationInfo queryMigrate() {
         return Futures.await(async.queryMigrate());
@@ -166,6 +171,16 @@ public final class BlockingQmpCommands {
     /** Blocking {@link QmpCommands#deviceDelAndWait}, same arguments. */
     public QmpEvent deviceDelAndWait(String id, Duration timeout) {
         return Futures.await(async.deviceDelAndWait(id, timeout));
+    }
+
+    /** Blocking {@link QmpCommands#objectAdd}, same arguments. */
+    public void objectAdd(String qomType, String id, Map<String, ?> properties) {
+        Futures.await(async.objectAdd(qomType, id, properties));
+    }
+
+    /** Blocking {@link QmpCommands#objectDel}, same arguments. */
+    public void objectDel(String id) {
+        Futures.await(async.objectDel(id));
     }
 
     /** Blocking {@link QmpCommands#netdevAdd}, same arguments. */

@@ -20,7 +20,9 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Futures fail like {@link QmpClient#execute(String, Object)}'s; a reply that does not fit
  * its record fails with a {@link dev.qmpkit.qmp.QmpProtocolException}. A null argument
- * documented as optional is left out of the command. Thread-safe; obtain with
+ * documented as optional is left out of the command. Argument values are strings, numbers,
+ * booleans, lists, maps or {@link JsonNode}s; a {@link java.nio.file.Path} is sent as its
+ * plain path. Thread-safe; obtain with
  * {@link QmpClient#commands()}. For anything not here, use {@link QmpClient#execute}.
  */
 public final class QmpCommands {
@@ -78,6 +80,11 @@ public final class QmpCommands {
     /** @return {@code system_reset} */
     public CompletableFuture<Void> systemReset() {
         return call("system_reset", null, Replies.VOID);
+    }
+
+    /** @return {@code migrate_cancel}: cancels the outgoing migration in progress, if any */
+    public CompletableFuture<Void> migrateCancel() {
+        return call("migrate_cancel", null, Replies.VOID);
     }
 
     /** @return {@code query-migrate} */
@@ -259,6 +266,22 @@ public final class QmpCommands {
     }
 
     /**
+     * @param qomType the object type, e.g. {@code memory-backend-file}; never null
+     * @param id the object id; never null
+     * @param properties further properties; may be null
+     * @return {@code object-add}
+     */
+    public CompletableFuture<Void> objectAdd(String qomType, String id, Map<String, ?> properties) {
+        return call("object-add", withProperties(properties, "qom-type", Objects.requireNonNull(qomType, "qomType"),
+                "id", Objects.requireNonNull(id, "id")), Replies.VOID);
+    }
+
+    /** @param id the object id; never null @return {@code object-del} */
+    public CompletableFuture<Void> objectDel(String id) {
+        return call("object-del", args("id", Objects.requireNonNull(id, "id")), Replies.VOID);
+    }
+
+    /**
      * @param type the backend type, e.g. {@code user}; never null
      * @param id the netdev id; never null
      * @param properties further properties; may be null
@@ -344,10 +367,15 @@ public final class QmpCommands {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < namesAndValues.length; i += 2) {
             if (namesAndValues[i + 1] != null) {
-                m.put((String) namesAndValues[i], namesAndValues[i + 1]);
+                m.put((String) namesAndValues[i], plain(namesAndValues[i + 1]));
             }
         }
         return m;
+    }
+
+    /** Jackson would write a Path as a {@code file://} URI; QEMU wants the plain path. */
+    private static Object plain(Object value) {
+        return value instanceof java.nio.file.Path p ? p.toString() : value;
     }
 
     private static Map<String, Object> withProperties(Map<String, ?> properties, Object... namesAndValues) {
@@ -357,7 +385,7 @@ public final class QmpCommands {
                 if (m.containsKey(k)) {
                     throw new IllegalArgumentException("property '" + k + "' is given twice");
                 }
-                m.put(Objects.requireNonNull(k, "property name"), v);
+                m.put(Objects.requireNonNull(k, "property name"), plain(v));
             });
         }
         return m;

@@ -99,6 +99,15 @@ class QmpCommandsIT {
                     .contains("mem-path", "share", "readonly")
                     .matches(names -> names.contains("rom") == hasRom, "has 'rom' exactly on QEMU 8.2+");
 
+            Path memFile = tmp.resolve("mem,share=on");
+            c.objectAdd("memory-backend-file", "hot", Map.of("size", 2L << 20, "mem-path", memFile, "share", true));
+            assertThat(c.queryMemdev()).filteredOn(m -> "hot".equals(m.id())).singleElement()
+                    .satisfies(m -> assertThat(m.share()).isTrue());
+            assertThat(c.qomGet("/objects/hot", "mem-path").asText()).as("a Path goes as a plain path")
+                    .isEqualTo(memFile.toString());
+            c.objectDel("hot");
+            assertThat(c.queryMemdev()).extracting(Memdev::id).doesNotContain("hot");
+
             assertThat(c.queryBalloon().actual()).isEqualTo(68L << 20);
             c.balloon(48L << 20); // accepted; without a guest driver the size does not move
             assertThatThrownBy(() -> c.qomGet("/objects/nope", "size")).isInstanceOf(QmpCommandException.class)
@@ -172,6 +181,7 @@ class QmpCommandsIT {
             assertThat(c.queryMigrateParameters().get(5, TimeUnit.SECONDS).path("downtime-limit").asLong())
                     .isEqualTo(500);
             assertThat(c.queryMigrate().get(5, TimeUnit.SECONDS).status()).isEqualTo(MigrationStatus.NONE);
+            c.migrateCancel().get(5, TimeUnit.SECONDS); // nothing to cancel: a no-op, not an error
 
             c.stop().get(5, TimeUnit.SECONDS);
             c.migrate("exec:cat > " + quoted).get(5, TimeUnit.SECONDS);

@@ -242,6 +242,30 @@ class QmpClientTest {
     }
 
     @Test
+    void acceptTimesOutWhenNobodyConnects_andAPeerThatNeverGreetsHitsTheGreetingTimeout(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path sock = dir.resolve("l.sock");
+        try (QmpListener l = QmpListener.bind(sock, QmpOptions.builder().greetingTimeout(Duration.ofMillis(300)).build())) {
+            assertThatThrownBy(() -> Futures.await(l.accept(Duration.ofMillis(200))))
+                    .isInstanceOf(QmpTimeoutException.class).hasMessageContaining(sock.toString());
+            CompletableFuture<QmpClient> next = l.accept(Duration.ofSeconds(10));
+            try (java.nio.channels.SocketChannel silent = java.nio.channels.SocketChannel.open(
+                    java.net.UnixDomainSocketAddress.of(sock))) {
+                assertThatThrownBy(() -> Futures.await(next)).isInstanceOf(QmpTimeoutException.class)
+                        .hasMessageContaining("greeting");
+            }
+        }
+    }
+
+    @Test
+    void closedResourcesFailTheConnectFuture() {
+        QmpResources r = QmpResources.create(1);
+        r.close();
+        assertThatThrownBy(() -> connect(QmpOptions.builder().resources(r))).isInstanceOf(QmpConnectionException.class)
+                .hasMessageContaining("closed");
+    }
+
+    @Test
     void idLessErrorIsReported_andPendingCommandIsUnaffected() throws Exception {
         monitor.withhold("slow");
         CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();

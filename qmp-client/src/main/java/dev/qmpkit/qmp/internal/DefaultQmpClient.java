@@ -89,7 +89,13 @@ public final class DefaultQmpClient implements QmpClient, QmpConnection.Owner {
     public static CompletableFuture<QmpClient> connect(QmpEndpoint endpoint, QmpOptions options) {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(options, "options");
-        DefaultQmpResources resources = DefaultQmpResources.of(options.resources());
+        DefaultQmpResources resources;
+        try {
+            resources = DefaultQmpResources.of(options.resources());
+        } catch (IllegalStateException e) {
+            return CompletableFuture.failedFuture(new QmpConnectionException("cannot connect to " + endpoint + ": "
+                    + e.getMessage(), e));
+        }
         DefaultQmpClient client = new DefaultQmpClient(endpoint, endpoint.toString(), options, resources, true);
         client.state = ConnectionState.CONNECTING;
         CompletableFuture<QmpClient> result = new CompletableFuture<>();

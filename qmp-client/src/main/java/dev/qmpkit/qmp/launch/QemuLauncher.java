@@ -6,6 +6,7 @@ import dev.qmpkit.qmp.QmpListener;
 import dev.qmpkit.qmp.QmpOptions;
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -152,6 +153,8 @@ public final class QemuLauncher {
                         + e.getMessage(), e);
             }
             command = commandLine(info, runDir.socket());
+            // Armed before QEMU exists, so a JVM killed right after the spawn still takes QEMU with it.
+            watchdog = info.exitWithParent() ? null : startWatchdog();
             try {
                 process = new ProcessBuilder(command)
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -159,6 +162,9 @@ public final class QemuLauncher {
                         .redirectError(ProcessBuilder.Redirect.appendTo(runDir.stderrLog().toFile()))
                         .start();
             } catch (IOException e) {
+                if (watchdog != null) {
+                    watchdog.destroyForcibly();
+                }
                 listener.close();
                 runDir.delete();
                 throw new QemuLaunchException("cannot run QEMU: " + e.getMessage() + "\ncommand line: "
@@ -166,13 +172,8 @@ public final class QemuLauncher {
             }
             LiveProcesses.add(this);
             LOG.debug("started QEMU {} (pid {}): {}", name, process.pid(), command);
-            if (!info.exitWithParent()) {
-                watchdog = startWatchdog(process.pid());
-                if (watchdog != null) {
-                    // Once QEMU is reaped its PID may be reused: the watchdog must not outlive it.
-                    Process w = watchdog;
-                    process.onExit().thenRun(w::destroyForcibly);
-                }
+            if (watchdog != null) {
+                arm(watchdog, process);
             }
             process.onExit().thenRunAsync(this::exitedEarly, CALLBACKS);
             listener.accept(startTimeout).whenCompleteAsync(this::accepted, CALLBACKS);
@@ -277,22 +278,33 @@ public final class QemuLauncher {
     }
 
     /**
-     * A shell that blocks reading a pipe only this JVM holds open. When the JVM dies for any
-     * reason, even SIGKILL, the kernel closes the pipe and the shell kills QEMU: no orphan.
-     * Used when QEMU lacks {@code -run-with exit-with-parent=on} (before 10.1).
+     * A shell that learns QEMU's PID, then blocks reading a pipe only this JVM holds open. When
+     * the JVM dies for any reason, even SIGKILL, the kernel closes the pipe and the shell kills
+     * QEMU: no orphan. Used when QEMU lacks {@code -run-with exit-with-parent=on} (before 10.1).
+     * A JVM that dies before sending the PID makes the shell exit without killing anything.
      */
-    private Process startWatchdog(long qemuPid) {
+    private static Process startWatchdog() {
         try {
-            return new ProcessBuilder("/bin/sh", "-c", "read _ignored; kill -9 \"$1\" 2>/dev/null",
-                    "qmpkit-watchdog", Long.toString(qemuPid))
+            return new ProcessBuilder("/bin/sh", "-c", "read pid || exit 0; read _ignored; kill -9 \"$pid\" 2>/dev/null")
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
         } catch (IOException e) {
-            LOG.warn("cannot start the orphan watchdog for QEMU pid {} ({}); it will outlive a killed JVM",
-                    qemuPid, e.toString());
+            LOG.warn("cannot start the orphan watchdog ({}); QEMU will outlive a killed JVM", e.toString());
             return null;
         }
+    }
+
+    private static void arm(Process watchdog, Process qemu) {
+        try {
+            watchdog.getOutputStream().write((qemu.pid() + "\n").getBytes(StandardCharsets.US_ASCII));
+            watchdog.getOutputStream().flush();
+        } catch (IOException e) {
+            LOG.warn("cannot arm the orphan watchdog for QEMU pid {} ({}); it will outlive a killed JVM",
+                    qemu.pid(), e.toString());
+        }
+        // Once QEMU is reaped its PID may be reused: the watchdog must not outlive it.
+        qemu.onExit().thenRun(watchdog::destroyForcibly);
     }
 
     /** The full command line: binary, firmware, monitor, display, exit-with-parent, then the user's args. */

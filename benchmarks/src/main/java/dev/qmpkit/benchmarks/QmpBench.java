@@ -136,7 +136,8 @@ public final class QmpBench {
                 int pipe = intOpt("pipe", 16000);
                 List<Stats> cs = new ArrayList<>(), rs = new ArrayList<>(), cp = new ArrayList<>(), rp = new ArrayList<>();
                 List<Double> seqRatio = new ArrayList<>(), pipeRatio = new ArrayList<>();
-                List<Stats> ks = new ArrayList<>(), kp = new ArrayList<>();
+                List<Stats> ks = new ArrayList<>(), kp = new ArrayList<>(), as = new ArrayList<>();
+                List<Double> aSeqRatio = new ArrayList<>();
                 List<Double> kSeqRatio = new ArrayList<>(), kPipeRatio = new ArrayList<>();
                 for (int r = -warmup; r < rounds; r++) {
                     // Alternate which goes first, so drift in machine load hits both alike.
@@ -153,12 +154,17 @@ public final class QmpBench {
                         r2 = rawPipelined(raw, pipe);
                         c2 = clientPipelined(client, pipe);
                     }
+                    // Diagnosis: one command at a time, but each issued from the previous one's
+                    // completion on the I/O thread: no hand-off to and from a blocked caller thread.
+                    Stats a1 = clientPipelined(client, seq, 1);
                     Stats k1 = clientSequential(control, seq);
                     Stats k2 = clientPipelined(control, pipe);
-                    System.out.printf("round %2d  seq client %,6.0f/s raw %,6.0f/s control %,6.0f/s   %d in flight client %,6.0f/s raw %,6.0f/s control %,6.0f/s%n",
-                            r, c1.opsPerSecond(), r1.opsPerSecond(), k1.opsPerSecond(), inFlight, c2.opsPerSecond(),
-                            r2.opsPerSecond(), k2.opsPerSecond());
+                    System.out.printf("round %2d  seq client %,6.0f/s raw %,6.0f/s chained %,6.0f/s control %,6.0f/s   %d in flight client %,6.0f/s raw %,6.0f/s control %,6.0f/s%n",
+                            r, c1.opsPerSecond(), r1.opsPerSecond(), a1.opsPerSecond(), k1.opsPerSecond(), inFlight,
+                            c2.opsPerSecond(), r2.opsPerSecond(), k2.opsPerSecond());
                     if (r >= 0) {
+                        as.add(a1);
+                        aSeqRatio.add(a1.opsPerSecond() / r1.opsPerSecond());
                         ks.add(k1); kp.add(k2);
                         kSeqRatio.add(k1.opsPerSecond() / r1.opsPerSecond());
                         kPipeRatio.add(k2.opsPerSecond() / r2.opsPerSecond());
@@ -171,6 +177,8 @@ public final class QmpBench {
                 latencyRow("QEMU sequential latency p50 / p99 (us)", cs, rs);
                 row("QEMU " + inFlight + " in flight (cmd/s)", cp, rp, pipeRatio);
                 latencyRow("QEMU " + inFlight + " in flight latency p50 / p99 (us)", cp, rp);
+                row("QEMU sequential, async chained on the I/O thread (cmd/s)", as, rs, aSeqRatio);
+                latencyRow("QEMU sequential, async chained, latency p50 / p99 (us)", as, rs);
                 row("(control) client on a server-mode monitor, sequential (cmd/s)", ks, rs, kSeqRatio);
                 row("(control) client on a server-mode monitor, " + inFlight + " in flight (cmd/s)", kp, rp, kPipeRatio);
             }
@@ -246,6 +254,10 @@ public final class QmpBench {
      * the client's I/O thread) issues the next command, as an async application would.
      */
     private Stats clientPipelined(QmpClient client, int n) throws Exception {
+        return clientPipelined(client, n, inFlight);
+    }
+
+    private static Stats clientPipelined(QmpClient client, int n, int inFlight) throws Exception {
         long[] lat = new long[n];
         AtomicInteger issued = new AtomicInteger();
         AtomicInteger completed = new AtomicInteger();
@@ -317,15 +329,18 @@ public final class QmpBench {
     }
 
     private void clientOnly(String label, QmpClient client, int n, boolean sequentialToo) throws Exception {
-        List<Stats> ps = new ArrayList<>(), ss = new ArrayList<>();
+        List<Stats> ps = new ArrayList<>(), ss = new ArrayList<>(), as = new ArrayList<>();
         for (int r = -warmup; r < rounds; r++) {
             Stats p = clientPipelined(client, n);
             String seq = "";
             if (sequentialToo) {
                 Stats s = clientSequential(client, n / 20);
-                seq = String.format("   sequential %,8.0f/s p50 %.0f us p99 %.0f us", s.opsPerSecond(), s.p50Micros(), s.p99Micros());
+                Stats a = clientPipelined(client, n / 20, 1);
+                seq = String.format("   sequential %,8.0f/s p50 %.0f us p99 %.0f us; chained %,8.0f/s p50 %.0f us",
+                        s.opsPerSecond(), s.p50Micros(), s.p99Micros(), a.opsPerSecond(), a.p50Micros());
                 if (r >= 0) {
                     ss.add(s);
+                    as.add(a);
                 }
             }
             System.out.printf("round %2d  %s %d in flight %,9.0f/s p50 %.0f us p99 %.0f us%s%n", r, label, inFlight,
@@ -342,6 +357,9 @@ public final class QmpBench {
             Stats s = Stats.median(ss);
             report.add(String.format("| %s, sequential (cmd/s; p50/p99 us) | %,.0f; %.0f / %.0f | | |", label,
                     Stats.med(ss, Stats::opsPerSecond), s.p50Micros(), s.p99Micros()));
+            Stats a = Stats.median(as);
+            report.add(String.format("| %s, sequential async chained on the I/O thread (cmd/s; p50/p99 us) | %,.0f; %.0f / %.0f | | |",
+                    label, Stats.med(as, Stats::opsPerSecond), a.p50Micros(), a.p99Micros()));
         }
     }
 

@@ -108,6 +108,17 @@ public final class TemplateAndClone {
         progress.step("QEMU %s (%s), %s guest, %d MiB, %d clones, %s", info.version(), s.qemu().executable(),
                 s.guest(), s.memoryMiB(), s.clones(), accel.qemuName());
         Path work = s.workDir() == null ? Files.createTempDirectory("qmpkit-demo-") : emptyDir(s.workDir());
+        // On Ctrl-C the launcher's own hook stops every QEMU; this one removes the RAM file and the rest.
+        Thread cleanup = new Thread(() -> {
+            try {
+                deleteTree(work);
+            } catch (IOException e) {
+                // the JVM is exiting: nothing more can be done
+            }
+        }, "qmpkit-demo-cleanup");
+        if (s.workDir() == null) {
+            Runtime.getRuntime().addShutdownHook(cleanup);
+        }
         try {
             // 1. Describe the VM once. The built-in guest is a 1 KiB kernel shipped in the SDK.
             Boot boot = guestBoot(s.guest(), work, ctx.cacheDir(), progress);
@@ -161,6 +172,7 @@ public final class TemplateAndClone {
         } finally {
             if (s.workDir() == null) {
                 deleteTree(work);
+                removeHook(cleanup);
             } else {
                 progress.step("files kept in %s", work);
             }
@@ -188,9 +200,8 @@ public final class TemplateAndClone {
             throw new CliFailure(dir + " already exists and is not empty",
                     "choose a new --dir; a template directory holds exactly one template", null);
         }
-        // The guest's files live beside the template directory's contents so the template stays self-contained.
-        Path guestDir = Files.createDirectories(dir.toAbsolutePath().getParent().resolve(dir.getFileName() + ".guest"));
-        Boot boot = guestBoot(guest, guestDir, ctx.cacheDir(), progress);
+        // Clones load the same kernel file again, so it goes to the cache, not to a folder that may be cleaned up.
+        Boot boot = guestBoot(guest, ctx.cacheDir().resolve("builtin-guest"), ctx.cacheDir(), progress);
         VmDescription description = VmDescription.builder().machineType("q35").accel(accel)
                 .ram((long) memoryMiB << 20).boot(boot).build();
         progress.step("QEMU %s, %s guest, %d MiB, %s", info.version(), guest, memoryMiB, accel.qemuName());
@@ -503,6 +514,14 @@ public final class TemplateAndClone {
                 }
             }
         };
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook runs anyway and finds nothing left
+        }
     }
 
     private static Path emptyDir(Path dir) throws IOException {

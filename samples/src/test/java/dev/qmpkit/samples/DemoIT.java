@@ -146,6 +146,19 @@ class DemoIT {
     }
 
     @Test
+    void demoKeepsItsFilesInAGivenWorkDirAndRefusesToReuseIt() throws Exception {
+        Path work = dir.resolve("work");
+        CliRun run = CliRun.of("demo", "--clones", "1", "--memory", "64", "--work-dir", work.toString());
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(work.resolve("template").resolve("manifest.json")).isNotEmptyFile();
+        assertThat(run.err()).contains("files kept in " + work);
+
+        CliRun again = CliRun.of("demo", "--clones", "1", "--memory", "64", "--work-dir", work.toString());
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("--work-dir " + work + " is not empty").contains("fix: pass a new or empty folder");
+    }
+
+    @Test
     void cloningAFolderWithoutATemplateSaysHowToMakeOne() throws Exception {
         Path empty = Files.createDirectory(dir.resolve("empty"));
         CliRun run = CliRun.of("template", "clone", "--dir", empty.toString());

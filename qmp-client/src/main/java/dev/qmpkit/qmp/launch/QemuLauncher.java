@@ -58,7 +58,7 @@ public final class QemuLauncher {
      * Runs start-up callbacks off Netty's I/O threads and the JDK's process reaper: closing a
      * listener and deleting files may block briefly.
      */
-    private static final ExecutorService CALLBACKS = Executors.newCachedThreadPool(r -> {
+    static final ExecutorService CALLBACKS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "qmpkit-launcher");
         t.setDaemon(true);
         return t;

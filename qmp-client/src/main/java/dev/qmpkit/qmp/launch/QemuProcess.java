@@ -122,7 +122,8 @@ public final class QemuProcess implements AutoCloseable {
     /**
      * Stops QEMU ('quit', waiting the launcher's stop timeout, then SIGTERM, then SIGKILL),
      * closes the monitor client and deletes the run directory. Idempotent; a concurrent call
-     * waits for the first to finish.
+     * waits for the first to finish. Blocks: from a future's callback (which may run on the
+     * client's I/O thread, where the reply to 'quit' cannot be read) use {@link #closeAsync()}.
      */
     @Override
     public void close() {
@@ -138,6 +139,11 @@ public final class QemuProcess implements AutoCloseable {
             LiveProcesses.remove(child);
             closed.complete(null);
         }
+    }
+
+    /** @return {@link #close()} run on a launcher thread; completes when QEMU is stopped and cleaned up */
+    public CompletableFuture<Void> closeAsync() {
+        return CompletableFuture.runAsync(this::close, QemuLauncher.CALLBACKS);
     }
 
     private void stop() {

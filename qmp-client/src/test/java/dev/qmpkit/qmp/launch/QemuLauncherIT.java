@@ -146,6 +146,19 @@ class QemuLauncherIT {
 
     @ParameterizedTest
     @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void closeAsyncFromAReplyCallbackStopsQemuPromptly(QemuBinary qemu) throws Exception {
+        QemuProcess p = none(qemu).workDir(tmp).stopTimeout(Duration.ofSeconds(20)).build().start();
+        long t0 = System.nanoTime();
+        // The callback may run on the client's I/O thread; a blocking close() there could not read 'quit's reply.
+        p.qmp().execute("query-status").thenCompose(r -> p.closeAsync()).get(15, TimeUnit.SECONDS);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(5000);
+        assertThat(alive(p.pid())).isFalse();
+        assertThat(p.onExit().get(1, TimeUnit.SECONDS)).as("stopped by 'quit', not a signal").isZero();
+        assertThat(p.runDir()).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void noOrphanWhenTheJvmIsKilledOrExits(QemuBinary qemu) throws Exception {
         for (String mode : List.of("kill", "exit")) {
             Process jvm = childJvm(qemu, mode);

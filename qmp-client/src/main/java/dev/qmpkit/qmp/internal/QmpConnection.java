@@ -69,6 +69,9 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
 
     private enum Phase { AWAIT_GREETING, NEGOTIATING, RUNNING, CLOSED }
 
+    /** Commands written per drain task before flushing and yielding to reads. */
+    private static final int MAX_BATCH = 256;
+
     private final Owner owner;
     private final String peer;
     private final Timer timer;
@@ -151,8 +154,8 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         PendingCommand p;
-        boolean wrote = false;
-        while ((p = outbound.poll()) != null) {
+        int written = 0;
+        while (written < MAX_BATCH && (p = outbound.poll()) != null) {
             if (p.future.isDone()) {
                 p.releaseMessage(); // cancelled by the caller before it was sent
                 continue;
@@ -172,10 +175,14 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
             p.message = null;
             channel.write(m, channel.voidPromise());
             armTimeout(p);
-            wrote = true;
+            written++;
         }
-        if (wrote) {
+        if (written > 0) {
             channel.flush();
+        }
+        if (!outbound.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+            // Producers outpaced this batch: let reads and other channels run before the next one.
+            loop.execute(drainTask);
         }
     }
 

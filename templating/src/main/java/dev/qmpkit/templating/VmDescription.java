@@ -211,6 +211,12 @@ public record VmDescription(
             return this;
         }
 
+        /** Removes every RAM backend added so far (e.g. on a builder from {@link #toBuilder()}). @return this */
+        public Builder clearRamBackends() {
+            ramBackends.clear();
+            return this;
+        }
+
         /**
          * Shorthand for a single main RAM backend with id {@code ram0}.
          *

@@ -337,6 +337,58 @@ class TemplatingIT {
 
     @ParameterizedTest
     @MethodSource("qemus")
+    void execMigrationUriQuotesAPathWithQuotesNewlinesAndCommandSubstitution(QemuBinary qemu) throws Exception {
+        Path canary = tmp.resolve("canary");
+        Path dir = Files.createDirectories(tmp.resolve("exec 'q' \"d\",x\n$(touch " + canary + ")`touch "
+                + canary + "`"));
+        Path state = dir.resolve("state 'it'");
+        String[] args = {"-M", "none", "-accel", "tcg", "-nodefaults"};
+        try (var src = dev.qmpkit.qmp.launch.QemuLauncher.builder(qemu).args(args).name("exec-src").build().start()) {
+            dev.qmpkit.templating.internal.Migrations.run(src.qmp(), "migrate",
+                    Map.of("uri", dev.qmpkit.templating.internal.StateChannel.execUri(state, true)),
+                    Duration.ofSeconds(20), "exec-src", ProgressListener.NONE);
+        }
+        assertThat(state).isNotEmptyFile();
+        List<String> in = new ArrayList<>(List.of(args));
+        in.addAll(List.of("-incoming", "defer"));
+        try (var dst = dev.qmpkit.qmp.launch.QemuLauncher.builder(qemu).args(in).name("exec-dst").build().start()) {
+            dev.qmpkit.templating.internal.Migrations.run(dst.qmp(), "migrate-incoming",
+                    Map.of("uri", dev.qmpkit.templating.internal.StateChannel.execUri(state, false)),
+                    Duration.ofSeconds(20), "exec-dst", ProgressListener.NONE);
+            assertThat(Futures.await(dst.qmp().execute("query-migrate")).path("status").asText())
+                    .isEqualTo("completed");
+        }
+        assertThat(canary).as("nothing in the path was executed").doesNotExist();
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void qemusOwnErrorReachesTheCallerWithItsMeaning(QemuBinary qemu) throws Exception {
+        // A manifest that passes every check but names a backend the state file does not have
+        // (as if written by another tool): QEMU itself refuses with "Unknown ramblock".
+        Template t = saved(qemu).template();
+        TemplateManifest m = t.manifest();
+        Path copy = Files.createDirectories(tmp.resolve("renamed-" + m.qemu().version()));
+        Files.createSymbolicLink(copy.resolve(m.state().file()), t.directory().resolve(m.state().file()));
+        RamBackend renamed = RamBackend.main("other", RAM);
+        Files.createSymbolicLink(copy.resolve(renamed.fileName()), t.directory().resolve(m.backends().get(0).file()));
+        VmDescription d = m.description().toBuilder().clearRamBackends().ramBackend(renamed).build();
+        TemplateManifest forged = dev.qmpkit.templating.internal.ManifestIo.sign(new TemplateManifest(
+                m.formatVersion(), m.createdAt(), m.qemu(), m.machineType(), m.resolvedMachineType(),
+                m.cloneRecipe(), List.of(new TemplateManifest.BackendFile("other", RamBackend.Kind.MAIN, RAM,
+                renamed.fileName(), m.backends().get(0).sha256())), m.state(), d, null));
+        dev.qmpkit.templating.internal.ManifestIo.write(copy, forged);
+        assertThatThrownBy(() -> Template.open(copy).startClone())
+                .isInstanceOf(CloneRestoreException.class)
+                .hasMessageContaining("Unknown ramblock")
+                .hasMessageContaining(m.qemu().version())
+                .hasMessageContaining(dev.qmpkit.templating.inspect.QemuErrorHints.find("Unknown ramblock")
+                        .orElseThrow().fix())
+                .satisfies(e -> System.out.println("[" + m.qemu().version() + "] " + e.getMessage()));
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
     void balloonIsRefusedOnWritablePrivateClonesOnly(QemuBinary qemu) throws Exception {
         Path kernel = saved(qemu).kernel();
         Path dir = tmp.resolve("balloon-" + qemu.executable().toString().hashCode());

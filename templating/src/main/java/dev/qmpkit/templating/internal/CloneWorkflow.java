@@ -130,7 +130,16 @@ public final class CloneWorkflow {
                     restoreTime, total);
         } catch (RuntimeException e) {
             Step failed = steps.current();
-            String stderr = process.isAlive() ? "" : process.stderrTail().strip();
+            if (e instanceof Migrations.MigrationFailedException || e instanceof dev.qmpkit.qmp.QmpConnectionException) {
+                // QEMU prints why an incoming migration failed (e.g. "Unknown ramblock") and exits;
+                // wait briefly for that, so the caller gets QEMU's own words.
+                try {
+                    process.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception notYet) {
+                    // still running or interrupted: report what is there
+                }
+            }
+            String stderr = process.stderrTail().strip();
             process.kill();
             process.close();
             deleteTree(workDir);

@@ -55,12 +55,21 @@ public final class StateChannel implements Closeable {
         } catch (UnsupportedOperationException e) {
             raf.close();
             LOG.info("the monitor transport cannot pass file descriptors ({}); using exec:cat for {}", e.getMessage(), p);
-            return new StateChannel(write ? "exec:cat > " + ShellQuote.quote(p) : "exec:cat " + ShellQuote.quote(p),
-                    null);
+            return new StateChannel(execUri(path, write), null);
         } catch (RuntimeException e) {
             raf.close();
             throw e;
         }
+    }
+
+    /**
+     * @param path the state file
+     * @param write whether QEMU writes it ({@code migrate}) or reads it ({@code migrate-incoming})
+     * @return an {@code exec:} URI running {@code cat} on the path, quoted for {@code /bin/sh}
+     */
+    public static String execUri(Path path, boolean write) {
+        String quoted = ShellQuote.quote(path.toAbsolutePath().toString());
+        return write ? "exec:cat > " + quoted : "exec:cat " + quoted;
     }
 
     /** Closes this side's descriptor (QEMU keeps and closes its own copy). */

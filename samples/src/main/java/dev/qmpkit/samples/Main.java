@@ -80,7 +80,7 @@ public final class Main {
         }
         if (debug) {
             // Only takes effect before the first logger exists, which is why it is set this early.
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+            System.setProperty("org.slf4j.simpleLogger.log.dev.qmpkit", "debug");
         }
         Context ctx = new Context(out, err, env, debug);
         if (argv.isEmpty() || List.of("help", "-h", "--help").contains(argv.get(0))) {

@@ -285,7 +285,9 @@ public final class QemuLauncher {
      */
     private static Process startWatchdog() {
         try {
-            return new ProcessBuilder("/bin/sh", "-c", "read pid || exit 0; read _ignored; kill -9 \"$pid\" 2>/dev/null")
+            // $0 names it in ps, for whoever counts processes.
+            return new ProcessBuilder("/bin/sh", "-c", "read pid || exit 0; read _ignored; kill -9 \"$pid\" 2>/dev/null",
+                    "qmpkit-watchdog")
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();

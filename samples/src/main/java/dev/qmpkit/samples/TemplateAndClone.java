@@ -383,7 +383,7 @@ public final class TemplateAndClone {
                 .row("template save (migrate)", fmt(r.template().saveMs()),
                         r.template().stateBytes() + " bytes of device state, RAM not copied")
                 .row("template save (total)", fmt(r.template().saveTotalMs()), "with fsync, checksums, manifest")
-                .row("clone start (median)", fmt(median), String.format("%.1fx bare QEMU, %.0fx faster than cold boot",
+                .row("clone start (median)", fmt(median), String.format("%.1fx bare QEMU; cold boot takes %.1fx as long",
                         median / r.bareQemuStartMs(), r.coldBootMs() / Math.max(median, 0.001)))
                 .row("all " + r.clones().size() + " clones started at once", fmt(r.clonesStartWallMs()), "wall time"));
         out.println();
@@ -417,14 +417,19 @@ public final class TemplateAndClone {
     // ---- helpers ----
 
     private static Accel accel(String name, Progress progress) {
+        return accel(name, Accel.AUTO.resolve() == Accel.KVM, progress);
+    }
+
+    /** Resolves {@code --accel}; asking for KVM where it is unusable falls back to TCG with a note. */
+    static Accel accel(String name, boolean kvmUsable, Progress progress) {
         Accel accel = Accel.valueOf(name.toUpperCase(Locale.ROOT));
-        if (accel == Accel.KVM && Accel.AUTO.resolve() != Accel.KVM) {
+        if (accel == Accel.KVM && !kvmUsable) {
             progress.note("KVM is not usable here (/dev/kvm is missing or not readable and writable): using TCG. "
                     + "To use KVM, enable virtualisation in the firmware, load kvm_intel or kvm_amd, and add your "
                     + "user to the 'kvm' group.");
             return Accel.TCG;
         }
-        return accel == Accel.AUTO ? accel.resolve() : accel;
+        return accel == Accel.AUTO ? (kvmUsable ? Accel.KVM : Accel.TCG) : accel;
     }
 
     private static Boot guestBoot(String guest, Path dir, Path cacheDir, Progress progress) throws Exception {

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,6 +34,7 @@ public final class ClonePool implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClonePool.class);
     private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(30);
 
     private final Template template;
     private final CloneOptions options;
@@ -43,17 +45,21 @@ public final class ClonePool implements AutoCloseable {
     private final ScheduledExecutorService refiller;
     private volatile boolean closed;
     private volatile Throwable lastFailure;
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
     private ClonePool(Template template, int size, CloneOptions options) {
         this.template = template;
         this.size = size;
         // Pool members wait paused; acquire() resumes them.
         this.options = options.toBuilder().resume(false).build();
-        this.refiller = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor exec = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "qmpkit-pool-" + template.directory().getFileName());
             t.setDaemon(true);
             return t;
         });
+        // A pending retry must not hold up close().
+        exec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.refiller = exec;
     }
 
     /**
@@ -221,10 +227,14 @@ public final class ClonePool implements AutoCloseable {
         } catch (RuntimeException e) {
             lastFailure = e;
             starting.decrementAndGet();
-            LOG.warn("pool could not start a clone of {}: {}", template.directory(), e.getMessage());
+            // Back off (1 s doubling to 30 s) so a broken template does not spin QEMU launches.
+            int n = Math.min(consecutiveFailures.getAndIncrement(), 5);
+            long delay = Math.min(MAX_RETRY_DELAY.toMillis(), RETRY_DELAY.toMillis() << n);
+            LOG.warn("pool could not start a clone of {} (retrying in {} ms): {}", template.directory(), delay,
+                    e.getMessage());
             if (!closed) {
                 try {
-                    refiller.schedule(this::refill, RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+                    refiller.schedule(this::refill, delay, TimeUnit.MILLISECONDS);
                 } catch (java.util.concurrent.RejectedExecutionException ignored) {
                     // closing
                 }
@@ -237,6 +247,7 @@ public final class ClonePool implements AutoCloseable {
             return;
         }
         lastFailure = null;
+        consecutiveFailures.set(0);
         ready.addLast(vm);
         starting.decrementAndGet();
         vm.process().onExit().thenRun(() -> {

@@ -138,6 +138,8 @@ class TemplatingIT {
                 String guid = Futures.await(c.qmp().execute("query-vm-generation-id")).path("guid").asText();
                 assertThat(UUID.fromString(guid)).isEqualTo(c.vmgenid());
                 guids.add(c.vmgenid());
+                assertThat(Futures.await(c.qmp().execute("query-uuid")).path("UUID").asText())
+                        .isEqualTo(c.uuid().toString());
                 System.out.printf("[%s] %s: spawn-to-running %d ms (launch %d, restore %d), %s%n", version, c.name(),
                         c.spawnToRunning().toMillis(), c.launchTime().toMillis(), c.restoreTime().toMillis(),
                         c.memoryUsage());
@@ -414,6 +416,32 @@ class TemplatingIT {
                 assertThat(c.isAlive()).isTrue();
             }
             t.verifyRamFiles();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
+    void aPoolOfAChangedTemplateStartsNothingAndSaysWhy(QemuBinary qemu) throws Exception {
+        Template t = saved(qemu).template();
+        Path copy = Files.createDirectories(tmp.resolve("flipped-" + t.manifest().qemu().version()));
+        try (Stream<Path> files = Files.list(t.directory())) {
+            for (Path f : files.toList()) {
+                Files.createSymbolicLink(copy.resolve(f.getFileName()), f);
+            }
+        }
+        Path state = copy.resolve(t.manifest().state().file());
+        Files.delete(state);
+        byte[] bytes = Files.readAllBytes(t.directory().resolve(t.manifest().state().file()));
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(state, bytes);
+        long before = ProcessHandle.current().descendants().count();
+        try (ClonePool pool = ClonePool.start(Template.open(copy), 2, CloneOptions.defaults())) {
+            assertThatThrownBy(() -> pool.acquire(Duration.ofMillis(1500)))
+                    .isInstanceOf(TemplatingException.class)
+                    .hasMessageContaining("no clone of")
+                    .hasMessageContaining("SHA-256")
+                    .hasMessageContaining(state.toString());
+            assertThat(ProcessHandle.current().descendants().count()).isEqualTo(before);
         }
     }
 

@@ -1,0 +1,47 @@
+package dev.qmpkit.templating.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.qmpkit.templating.Accel;
+import dev.qmpkit.templating.Boot;
+import dev.qmpkit.templating.RamBackend;
+import dev.qmpkit.templating.TemplateManifest;
+import dev.qmpkit.templating.VmDescription;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ManifestIoTest {
+
+    private static TemplateManifest manifest(String machine) {
+        VmDescription d = VmDescription.builder().machineType(machine).accel(Accel.TCG).ram(64L << 20)
+                .boot(Boot.kernel(Path.of("/k dir, \"x\"/kernel\n.bin")).withAppend("console=ttyS0")).build();
+        return new TemplateManifest(TemplateManifest.FORMAT_VERSION, "2026-11-25T23:00:00Z",
+                new TemplateManifest.QemuInfo("10.0.2", "QEMU emulator version 10.0.2", "/usr/bin/qemu-system-x86_64",
+                        List.of(), true),
+                machine, "pc-q35-10.0", TemplateManifest.CloneRecipe.READONLY_PRIVATE,
+                List.of(new TemplateManifest.BackendFile("ram0", RamBackend.Kind.MAIN, 64L << 20, "mem-ram0.ram", "ab")),
+                new TemplateManifest.StateFile("state.bin", 1234, "cd", 7), d, null);
+    }
+
+    @Test
+    void manifestRoundTripsAndAnyEditChangesTheFingerprint(@TempDir Path dir) throws Exception {
+        TemplateManifest signed = ManifestIo.sign(manifest("q35"));
+        ManifestIo.write(dir, signed);
+        Path file = dir.resolve(TemplateManifest.FILE_NAME);
+        JsonNode json = new ObjectMapper().readTree(file.toFile());
+        assertThat(json.fieldNames()).toIterable().containsExactly("formatVersion", "createdAt", "qemu", "machineType",
+                "resolvedMachineType", "cloneRecipe", "backends", "state", "description", "fingerprint");
+        assertThat(json.path("description").path("ramBackends").get(0).path("sizeBytes").asLong()).isEqualTo(64L << 20);
+        TemplateManifest read = new ObjectMapper().readValue(file.toFile(), TemplateManifest.class);
+        assertThat(read).isEqualTo(signed);
+        assertThat(read.description().boot().kernel()).isEqualTo(signed.description().boot().kernel());
+        assertThat(ManifestIo.fingerprint(read)).isEqualTo(signed.fingerprint());
+        assertThat(ManifestIo.fingerprint(manifest("pc"))).isNotEqualTo(signed.fingerprint());
+        assertThat(Files.getPosixFilePermissions(file)).isEqualTo(Durable.FILE_0600);
+    }
+}

@@ -251,6 +251,7 @@ class QmpClientTest {
             CompletableFuture<QmpClient> next = l.accept(Duration.ofSeconds(10));
             try (java.nio.channels.SocketChannel silent = java.nio.channels.SocketChannel.open(
                     java.net.UnixDomainSocketAddress.of(sock))) {
+                assertThat(silent.isConnected()).isTrue();
                 assertThatThrownBy(() -> Futures.await(next)).isInstanceOf(QmpTimeoutException.class)
                         .hasMessageContaining("greeting");
             }

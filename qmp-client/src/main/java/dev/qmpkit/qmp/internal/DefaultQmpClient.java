@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -102,7 +103,7 @@ public final class DefaultQmpClient implements QmpClient, QmpConnection.Owner {
         client.openConnection().whenComplete((c, e) -> {
             if (e != null) {
                 client.state = ConnectionState.IDLE;
-                client.closeFuture.complete(asQmp(e));
+                client.closeFuture.complete(unwrapQmp(e));
                 result.completeExceptionally(unwrapQmp(e));
             } else if (client.becomeRunning(c, false)) {
                 result.complete(client);
@@ -133,11 +134,11 @@ public final class DefaultQmpClient implements QmpClient, QmpConnection.Owner {
         return c.handshake().handle((g, e) -> {
             if (e != null) {
                 state = ConnectionState.CLOSED;
-                closeFuture.complete(asQmp(e));
-                throw new java.util.concurrent.CompletionException(unwrapQmp(e));
+                closeFuture.complete(unwrapQmp(e));
+                throw new CompletionException(unwrapQmp(e));
             }
             if (!becomeRunning(c, false)) {
-                throw new java.util.concurrent.CompletionException(new QmpConnectionException("client closed while connecting"));
+                throw new CompletionException(new QmpConnectionException("client closed while connecting"));
             }
             return this;
         });
@@ -518,10 +519,6 @@ public final class DefaultQmpClient implements QmpClient, QmpConnection.Owner {
     public String toString() {
         Greeting g = greeting;
         return "QmpClient[" + peer + ", " + state + (g == null ? "" : ", QEMU " + g.version()) + "]";
-    }
-
-    private static QmpException asQmp(Throwable e) {
-        return unwrapQmp(e);
     }
 
     private static QmpException unwrapQmp(Throwable e) {

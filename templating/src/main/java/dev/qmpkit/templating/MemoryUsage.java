@@ -17,8 +17,8 @@ public record MemoryUsage(long rssKiB, long pssKiB, long privateKiB, long shared
     /**
      * @param pid a process id
      * @return that process's memory usage
-     * @throws TemplatingException when {@code /proc/PID/smaps_rollup} cannot be read (not Linux
-     *         older than 4.14, the process ended, or no permission)
+     * @throws TemplatingException when {@code /proc/PID/smaps_rollup} cannot be read (not Linux,
+     *         Linux before 4.14, the process ended, or no permission)
      */
     public static MemoryUsage ofPid(long pid) {
         return Smaps.read(pid);

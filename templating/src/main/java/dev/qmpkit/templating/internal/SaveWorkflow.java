@@ -74,10 +74,11 @@ public final class SaveWorkflow {
         Path stateTmp = dir.resolve(STATE_TMP);
         Path state = dir.resolve(STATE_FILE);
         try {
-            String resolvedMachine = machineTypeOf(c);
-            steps.run(Step.STOP, () -> {
+            String resolvedMachine = steps.run(Step.STOP, () -> {
+                String machine = machineTypeOf(c);
                 // 'stop' right after -S emits no STOP event, so trust the reply rather than wait for one.
                 Futures.await(c.execute("stop"));
+                return machine;
             });
             steps.run(Step.SET_CAPABILITIES, () -> MigrationCapabilityGuard.setCapabilities(c, VmRole.TEMPLATE,
                     capabilities()));

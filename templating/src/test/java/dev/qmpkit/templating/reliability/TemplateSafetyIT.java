@@ -211,6 +211,16 @@ class TemplateSafetyIT {
         Files.copy(t.directory().resolve(t.manifest().state().file()), state);
         flip(state, Files.size(state) / 2);
         messages.add("state byte flipped: " + refusedBeforeLaunch(flipped, t.manifest().state().file()));
+
+        // A RAM file whose size no longer matches the manifest (4 KiB cut off)
+        Path shorter = linkedCopy(t, "edit-" + version + "-ram-size");
+        String ramName = t.manifest().backends().get(0).file();
+        Files.delete(shorter.resolve(ramName));
+        Files.copy(t.directory().resolve(ramName), shorter.resolve(ramName));
+        try (RandomAccessFile f = new RandomAccessFile(shorter.resolve(ramName).toFile(), "rw")) {
+            f.setLength(f.length() - 4096);
+        }
+        messages.add("RAM file 4 KiB short: " + refusedBeforeLaunch(shorter, ramName));
         System.out.printf("[%s] refused before launch:%n  %s%n", version, String.join("\n  ", messages));
         assertThat(Path.of("/tmp/qmpkit-pwned.cfg")).doesNotExist();
     }

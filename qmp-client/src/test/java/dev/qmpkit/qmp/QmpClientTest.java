@@ -53,6 +53,20 @@ class QmpClientTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"10.0", "7.2"})
+    void replaysRecordedQemuTranscripts(String version) {
+        try (FakeMonitor recorded = FakeMonitor.replaying(version);
+             QmpClient c = QmpClient.connectBlocking(recorded.endpoint(), QmpOptions.defaults())) {
+            assertThat(c.qemuVersion().toString()).startsWith(version);
+            JsonNode v = c.blocking().execute("query-version");
+            assertThat(v.at("/qemu/major").asInt()).isEqualTo(c.qemuVersion().major());
+            assertThat(c.blocking().execute("query-qmp-schema").size()).isGreaterThan(1000);
+            assertThat(FakeMonitor.transcript(version, "device_del-error").at("/error/class").asText())
+                    .isEqualTo("DeviceNotFound");
+        }
+    }
+
     @Test
     void doesNotAskForOobWhenDisabled() {
         try (QmpClient c = connect(QmpOptions.builder().enableOob(false))) {

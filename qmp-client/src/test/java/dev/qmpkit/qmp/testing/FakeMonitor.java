@@ -201,6 +201,71 @@ public final class FakeMonitor implements AutoCloseable {
         return new FakeMonitor();
     }
 
+    /**
+     * A monitor that answers like a recorded QEMU: the greeting and every
+     * {@code qmp-replies/VERSION/NAME.json} transcript whose file name is its command's name
+     * (variants such as {@code query-status-after.json} are available through {@link #transcript}).
+     *
+     * @param version a recorded version folder, e.g. {@code "10.0"} or {@code "7.2"}
+     * @return a started monitor
+     */
+    public static FakeMonitor replaying(String version) {
+        FakeMonitor m = start();
+        try {
+            m.greeting(MAPPER.readTree(resource(version, "greeting")).toString());
+            for (String name : TRANSCRIPTS) {
+                byte[] bytes = resourceOrNull(version, name);
+                if (bytes == null || name.equals("qmp_capabilities")) {
+                    continue;
+                }
+                JsonNode t = MAPPER.readTree(bytes);
+                if (name.equals(t.path("execute").asText())) {
+                    JsonNode reply = t.get("reply");
+                    m.on(name, r -> r.replyRecorded(reply));
+                }
+            }
+        } catch (IOException e) {
+            m.close();
+            throw new IllegalStateException("cannot read the recorded transcripts of QEMU " + version, e);
+        }
+        return m;
+    }
+
+    /**
+     * @param version a recorded version folder, e.g. {@code "10.0"}
+     * @param name a transcript file name without {@code .json}, e.g. {@code "query-status-after"}
+     * @return the recorded reply object ({@code return} or {@code error})
+     */
+    public static JsonNode transcript(String version, String name) {
+        try {
+            return MAPPER.readTree(resource(version, name)).get("reply");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Commands recorded by the transcript set (see src/test/resources/qmp-replies). */
+    private static final List<String> TRANSCRIPTS = List.of("qmp_capabilities", "human-monitor-command",
+            "migrate-set-capabilities", "migrate", "netdev_add", "qom-get", "qom-list-properties", "qom-list",
+            "query-balloon", "query-commands", "query-fdsets", "query-memdev", "query-memory-devices",
+            "query-migrate-capabilities", "query-migrate-parameters", "query-migrate", "query-qmp-schema",
+            "query-status", "query-version", "query-vm-generation-id", "quit", "stop");
+
+    private static byte[] resource(String version, String name) throws IOException {
+        byte[] b = resourceOrNull(version, name);
+        if (b == null) {
+            throw new IOException("no transcript qmp-replies/" + version + "/" + name + ".json on the classpath");
+        }
+        return b;
+    }
+
+    private static byte[] resourceOrNull(String version, String name) throws IOException {
+        try (java.io.InputStream in = FakeMonitor.class.getResourceAsStream("/qmp-replies/" + version + "/" + name
+                + ".json")) {
+            return in == null ? null : in.readAllBytes();
+        }
+    }
+
     /** @return the endpoint to connect to */
     public QmpEndpoint endpoint() {
         return QmpEndpoint.unix(socket);

@@ -227,6 +227,14 @@ class QmpClientTest {
     }
 
     @Test
+    void refusedCapabilitiesNegotiationFailsTheConnect() {
+        monitor.errors("qmp_capabilities", "GenericError", "Capability negotiation is already complete");
+        assertThatThrownBy(() -> connect(QmpOptions.builder())).isInstanceOf(QmpProtocolException.class)
+                .hasMessageContaining("qmp_capabilities").hasMessageContaining("already complete");
+        assertThat(monitor.received()).containsExactly("qmp_capabilities");
+    }
+
+    @Test
     void connectToMissingSocketFailsWithConnectionException() {
         assertThatThrownBy(() -> QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath().resolveSibling("nope")),
                 QmpOptions.defaults())).isInstanceOf(QmpConnectionException.class).hasMessageContaining("nope");

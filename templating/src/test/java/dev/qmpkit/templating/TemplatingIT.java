@@ -391,6 +391,43 @@ class TemplatingIT {
 
     @ParameterizedTest
     @MethodSource("qemus")
+    void twentyClonesStartedAtOnceAllRunAndLeaveNothingBehind(QemuBinary qemu) throws Exception {
+        Saved s = saved(qemu);
+        long children = ProcessHandle.current().children().count();
+        java.util.concurrent.ExecutorService exec = java.util.concurrent.Executors.newFixedThreadPool(20);
+        List<java.util.concurrent.Future<CloneVm>> futures = new ArrayList<>();
+        List<CloneVm> clones = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try {
+            for (int i = 0; i < 20; i++) {
+                futures.add(exec.submit(() -> s.template().startClone()));
+            }
+            for (var f : futures) {
+                clones.add(f.get());
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("[%s] 20 clones started at once in %d ms%n", s.template().manifest().qemu().version(), ms);
+            assertThat(clones).extracting(CloneVm::vmgenid).doesNotHaveDuplicates();
+            for (CloneVm c : clones) {
+                SerialLog log = SerialLog.awaitCountAbove(c.serialLog(), s.counterAtSave() + 2, BOOT);
+                assertThat(log.ready()).isFalse();
+            }
+        } finally {
+            for (var f : futures) {
+                try {
+                    f.get().close();
+                } catch (java.util.concurrent.ExecutionException ignored) {
+                    // that start failed; the assertion above reports it
+                }
+            }
+            exec.shutdown();
+        }
+        assertThat(ProcessHandle.current().children().count()).isEqualTo(children);
+        s.template().verifyRamFiles();
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
     void balloonIsRefusedOnWritablePrivateClonesOnly(QemuBinary qemu) throws Exception {
         Path kernel = saved(qemu).kernel();
         Path dir = tmp.resolve("balloon-" + qemu.executable().toString().hashCode());

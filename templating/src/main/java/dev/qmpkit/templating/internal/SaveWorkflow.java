@@ -47,6 +47,8 @@ public final class SaveWorkflow {
     private static final String STATE_TMP = "state.tmp";
     private static final Duration MIGRATE_TIMEOUT = Duration.ofMinutes(5);
     private static final String NAME = "template";
+    /** Less free space than this in the template directory after a failed save is reported as the cause. */
+    private static final long FULL_BELOW_BYTES = 1024 * 1024;
 
     private SaveWorkflow() {
     }
@@ -154,19 +156,36 @@ public final class SaveWorkflow {
             return Template.open(dir);
         } catch (RuntimeException e) {
             Step failed = steps.current() == null ? Step.STOP : steps.current();
+            // Both read before the cleanup: close() deletes QEMU's stderr log, and deleting the
+            // partial state file frees the space whose lack may be the cause.
+            String full = fullDiskHint(dir);
             process.kill();
+            String stderr = process.stderrTail().strip();
             process.close();
             deleteQuietly(stateTmp);
             deleteQuietly(state);
             deleteQuietly(dir.resolve(TemplateManifest.FILE_NAME));
-            String stderr = process.stderrTail().strip();
             String hint = QemuErrorHints.find(e).or(() -> QemuErrorHints.find(stderr))
                     .map(h -> " -- " + h.render()).orElse("");
             throw new TemplateSaveException(dir, failed, "saving template " + dir + " failed at step " + failed
-                    + " (QEMU " + features.version() + "): " + e.getMessage() + hint
+                    + " (QEMU " + features.version() + "): " + e.getMessage() + hint + full
                     + (stderr.isEmpty() ? "" : "\nQEMU stderr: " + stderr)
                     + "\nNo manifest was written, so this directory cannot be cloned from. Fix: remove " + dir
                     + " and save the template again" + (hint.isEmpty() ? "." : " after fixing the cause above."), e);
+        }
+    }
+
+    /**
+     * QEMU 10.0 reports a full disk during {@code migrate} as "ram_save_setup failed: Input/output
+     * error"; name the real cause when the template directory has (almost) no space left.
+     */
+    private static String fullDiskHint(Path dir) {
+        try {
+            long free = Files.getFileStore(dir).getUsableSpace();
+            return free < FULL_BELOW_BYTES ? " -- the file system of " + dir + " is full (" + free
+                    + " bytes free); free space or save the template elsewhere" : "";
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 

@@ -77,7 +77,8 @@ class WorkDirFaultsIT {
                                 .orElse(""));
                 assertThat(vm.process().isAlive()).isFalse();
             }
-            assertThat(failure).hasMessageContaining(dir.toString()).hasMessageContaining("No manifest was written");
+            assertThat(failure).hasMessageContaining(dir.toString()).hasMessageContaining("No manifest was written")
+                    .hasMessageContaining("is full");
             assertThat(dir.resolve(TemplateManifest.FILE_NAME)).doesNotExist();
             try (Stream<Path> files = Files.list(dir)) {
                 assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("state")

@@ -318,6 +318,27 @@ class TemplatingIT {
 
     @ParameterizedTest
     @MethodSource("qemus")
+    void aPcMachineTemplateClonesWithAHotPluggedNic(QemuBinary qemu) throws Exception {
+        Path kernel = saved(qemu).kernel();
+        Path dir = tmp.resolve("pc-" + qemu.executable().toString().hashCode());
+        Template t;
+        try (TemplateVm vm = TemplateVm.start(qemu, description(kernel, 64L << 20).toBuilder().machineType("pc")
+                .build(), dir)) {
+            SerialLog.awaitReady(vm.serialLog(), BOOT);
+            t = vm.save();
+        }
+        assertThat(t.manifest().resolvedMachineType()).startsWith("pc-i440fx-");
+        long counter = BuiltinGuest.readCounter(dir.resolve(t.manifest().backends().get(0).file()), 0);
+        try (CloneVm c = t.startClone(CloneOptions.builder().nic(true).build())) {
+            assertThat(SerialLog.awaitCountAbove(c.serialLog(), counter + 5, BOOT).ready()).isFalse();
+            assertThat(Futures.await(c.qmp().execute("qom-get",
+                    Map.of("path", "/machine/peripheral/qmpkit-nic0", "property", "mac"))).asText())
+                    .isEqualTo(c.mac());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("qemus")
     void repeatedClonesLeakNoProcessDescriptorOrDirectory(QemuBinary qemu) throws Exception {
         Template t = saved(qemu).template();
         Path work = Files.createDirectories(tmp.resolve("cycles-" + qemu.executable().toString().hashCode()));

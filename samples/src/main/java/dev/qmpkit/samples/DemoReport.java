@@ -48,9 +48,11 @@ public record DemoReport(Qemu qemu, String guest, String accel, TemplateInfo tem
      * @param ramFileSha256 SHA-256 of the RAM file after the save; never null
      * @param counter the guest's last printed counter before the save, or -1
      * @param vmgenid the template's vmgenid GUID, or null
+     * @param pssKiB the cold-booted template's Pss just before the save, for comparison with the clones'
+     * @param rssKiB the cold-booted template's Rss just before the save
      */
     public record TemplateInfo(int memoryMiB, double saveMs, double saveTotalMs, long stateBytes,
-                               String ramFileSha256, long counter, String vmgenid) {
+                               String ramFileSha256, long counter, String vmgenid, long pssKiB, long rssKiB) {
     }
 
     /**

@@ -90,7 +90,8 @@ public final class TemplateAndClone {
     }
 
     /** A saved template and what was measured making it. */
-    private record Created(Template template, double coldBootMs, double saveTotalMs, long counter, String vmgenid) {
+    private record Created(Template template, double coldBootMs, double saveTotalMs, long counter, String vmgenid,
+                           MemoryUsage memory) {
     }
 
     /**
@@ -160,7 +161,8 @@ public final class TemplateAndClone {
                     new DemoReport.Qemu(info.version().toString(), s.qemu().executable().toString()),
                     s.guest(), accel.qemuName(),
                     new DemoReport.TemplateInfo(s.memoryMiB(), m.state().saveMillis(), round(created.saveTotalMs()),
-                            m.state().sizeBytes(), shaAfter, created.counter(), created.vmgenid()),
+                            m.state().sizeBytes(), shaAfter, created.counter(), created.vmgenid(),
+                            created.memory().pssKiB(), created.memory().rssKiB()),
                     round(created.coldBootMs()), round(bareMs), round(wallMs), clones,
                     clones.stream().allMatch(DemoReport.CloneInfo::alive), unchanged);
             printReport(report, ctx.out());
@@ -278,6 +280,8 @@ public final class TemplateAndClone {
             progress.step("template booted: READY after %.0f ms", coldBootMs);
             // Let it count a little, so the clones have a counter to continue from.
             awaitGuest(vm.serialLog(), l -> l.counts().size() >= 2, bootTimeout, "count");
+            // What a cold-booted VM of this guest costs, to compare the clones with.
+            MemoryUsage memory = MemoryUsage.ofPid(vm.process().pid());
             long s0 = System.nanoTime();
             Template template = vm.save(listener(progress, "template"));
             double saveTotalMs = ms(System.nanoTime() - s0);
@@ -287,7 +291,7 @@ public final class TemplateAndClone {
                     + "(with fsync and checksums); counter stood at %d", m.state().saveMillis(), m.state().sizeBytes(),
                     saveTotalMs, counter);
             return new Created(template, coldBootMs, saveTotalMs, counter,
-                    vm.vmgenid() == null ? null : vm.vmgenid().toString());
+                    vm.vmgenid() == null ? null : vm.vmgenid().toString(), memory);
         }
     }
 
@@ -388,7 +392,10 @@ public final class TemplateAndClone {
                 .row("all " + r.clones().size() + " clones started at once", fmt(r.clonesStartWallMs()), "wall time"));
         out.println();
         printClones(r.clones(), out);
-        out.println();
+        double clonePss = r.clones().stream().mapToLong(DemoReport.CloneInfo::pssKiB).average().orElse(0);
+        out.printf("%nmemory: each clone Pss %.0f KiB on average, %.2fx the cold-booted template's %d KiB "
+                + "(the clones share the template file's pages)%n", clonePss,
+                clonePss / Math.max(1, r.template().pssKiB()), r.template().pssKiB());
         out.println("template RAM file unchanged after the clones ran: " + (r.templateFileUnchanged() ? "yes" : "NO")
                 + " (sha256 " + r.template().ramFileSha256().substring(0, 16) + "...)");
         out.println("all clones alive (counter continued from " + r.template().counter() + ", no reboot): "

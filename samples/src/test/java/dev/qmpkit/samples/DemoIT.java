@@ -63,6 +63,7 @@ class DemoIT {
         assertThat(r.path("templateFileUnchanged").asBoolean()).isTrue();
         long templateCounter = r.path("template").path("counter").asLong();
         assertThat(templateCounter).isPositive();
+        assertThat(r.path("template").path("pssKiB").asLong()).isPositive();
 
         JsonNode clones = r.path("clones");
         assertThat(clones).hasSize(2);
@@ -84,7 +85,8 @@ class DemoIT {
         assertThat(genids).hasSize(2).doesNotContain(r.path("template").path("vmgenid").asText(), "");
 
         assertThat(run.out()).contains("template cold boot to READY", "clone start (median)",
-                "bare qemu -M none, spawn to QMP", "template RAM file unchanged after the clones ran: yes");
+                "bare qemu -M none, spawn to QMP", "template RAM file unchanged after the clones ran: yes",
+                "the cold-booted template's");
         assertThat(run.err()).contains("template booted: READY after").containsPattern("clone-\\d+ alive: counter");
         // The temporary work folder was removed.
         assertThat(qmpkitTempEntries()).isEqualTo(tmpBefore);

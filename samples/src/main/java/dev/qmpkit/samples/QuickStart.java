@@ -55,10 +55,10 @@ public final class QuickStart {
 
             // Subscribe to every event (null name, no filter); listeners run off the I/O thread.
             out.println("events for the next " + watchFor.toSeconds() + " s:");
-            try (EventSubscription sub = qmp.subscribe(null, null,
-                    e -> out.println("  " + e.timestamp() + " " + e.name() + " " + e.data()))) {
-                sleep(watchFor);
-            }
+            EventSubscription sub = qmp.subscribe(null, null,
+                    e -> out.println("  " + e.timestamp() + " " + e.name() + " " + e.data()));
+            sleep(watchFor);
+            sub.close();
         }
     }
 

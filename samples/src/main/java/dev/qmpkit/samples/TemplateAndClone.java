@@ -468,9 +468,9 @@ public final class TemplateAndClone {
         double[] t = new double[3];
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
-            try (QemuProcess p = launcher.start()) {
-                t[i] = ms(System.nanoTime() - t0);
-            }
+            QemuProcess p = launcher.start();
+            t[i] = ms(System.nanoTime() - t0);
+            p.close();
         }
         Arrays.sort(t);
         return t[1];

@@ -120,6 +120,7 @@ public final class TemplateAndClone {
         if (s.workDir() == null) {
             Runtime.getRuntime().addShutdownHook(cleanup);
         }
+        progress.step("work folder %s (%s)", work, s.workDir() == null ? "removed at the end" : "kept");
         try {
             // 1. Describe the VM once. The built-in guest is a 1 KiB kernel shipped in the SDK.
             Boot boot = guestBoot(s.guest(), work, ctx.cacheDir(), progress);

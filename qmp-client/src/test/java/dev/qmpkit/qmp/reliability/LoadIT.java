@@ -143,12 +143,14 @@ class LoadIT {
      * Thousands of STOP/RESUME pairs from real {@code stop}/{@code cont}, with a listener that
      * takes 2 ms per event behind a queue of 64: the queue drops its oldest events (counted in
      * {@link EventSubscription#droppedEvents()}), never holds more than its capacity, keeps the
-     * newest and the order; a second, fast listener sees every event; and a command sent every
-     * few milliseconds during the flood is answered without delay.
+     * newest and the order; every event reaches the client (a second, counting listener's
+     * deliveries plus its own drops add up to all of them: on a busy 2-core machine even a fast
+     * listener can fall 64 behind); and a command sent every few milliseconds during the flood
+     * is answered without delay.
      */
     @ParameterizedTest
     @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
-    void stopContFloodWithASlowListener_dropsOldestBounded_fastListenerSeesAll_repliesNotStarved(QemuBinary qemu)
+    void stopContFloodWithASlowListener_dropsOldestBounded_everyEventReachesTheClient_repliesNotStarved(QemuBinary qemu)
             throws Exception {
         int capacity = 64;
         int pairs = 3000;
@@ -178,7 +180,7 @@ class LoadIT {
                     c.execute("query-name").join();
                     probe.add(System.nanoTime() - s0);
                     // received (as the fast listener counts them) minus handled: what sits in the slow queue
-                    int queued = (int) (fast.get() - slowDelivered.get() - slow.droppedEvents());
+                    int queued = (int) (fast.get() + all.droppedEvents() - slowDelivered.get() - slow.droppedEvents());
                     maxQueued.accumulateAndGet(queued, Math::max);
                     try {
                         Thread.sleep(5);
@@ -199,19 +201,23 @@ class LoadIT {
             flooding.set(false);
             prober.join(10_000);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while ((fast.get() < 2 * pairs || slowDelivered.get() + slow.droppedEvents() < 2L * pairs)
+            while ((fast.get() + all.droppedEvents() < 2L * pairs
+                    || slowDelivered.get() + slow.droppedEvents() < 2L * pairs)
                     && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             long heapAfter = usedHeap();
             long[] lat = probe.stream().mapToLong(Long::longValue).sorted().toArray();
-            System.out.printf("[%s] flood: %d STOP/RESUME events in %d ms; fast listener got %d; slow listener (2 ms,"
-                            + " queue %d) got %d, dropped %d, queue peak ~%d; %d probe commands during the flood: p50"
+            System.out.printf("[%s] flood: %d STOP/RESUME events in %d ms; fast listener got %d (dropped %d); slow listener"
+                            + " (2 ms, queue %d) got %d, dropped %d, queue peak ~%d; %d probe commands during the flood: p50"
                             + " %.2f ms, p99 %.2f ms, max %.1f ms; heap %d -> %d MiB%n",
-                    qemu.executable(), 2 * pairs, floodMillis, fast.get(), capacity, slowDelivered.get(),
+                    qemu.executable(), 2 * pairs, floodMillis, fast.get(), all.droppedEvents(), capacity,
+                    slowDelivered.get(),
                     slow.droppedEvents(), maxQueued.get(), lat.length, pct(lat, 0.5), pct(lat, 0.99),
                     lat[lat.length - 1] / 1e6, heapBefore >> 20, heapAfter >> 20);
-            assertThat(fast.get()).as("the fast listener sees every event").isEqualTo(2 * pairs);
+            assertThat(fast.get() + all.droppedEvents()).as("every event reached the client").isEqualTo(2L * pairs);
+            assertThat(all.droppedEvents()).as("a listener that keeps up loses (almost) nothing")
+                    .isLessThan(slow.droppedEvents() / 10);
             assertThat(slow.droppedEvents()).as("the documented drop-oldest policy is visible").isPositive();
             assertThat(slowDelivered.get() + slow.droppedEvents()).isEqualTo(2L * pairs);
             assertThat(maxQueued.get()).as("never more queued than the capacity").isLessThanOrEqualTo(capacity + 1);

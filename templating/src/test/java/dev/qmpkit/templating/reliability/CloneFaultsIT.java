@@ -89,6 +89,8 @@ class CloneFaultsIT {
         Template viaFifo = Template.open(copy);
         byte[] state = Files.readAllBytes(copy.resolve(stateName));
         Resources before = Resources.settle(r -> r.qemus() == 0, Duration.ofSeconds(5));
+        // QEMUs another test class may have left running in this JVM are never touched
+        List<Long> others = Resources.qemuPids();
         AtomicReference<Long> killedPid = new AtomicReference<>();
         AtomicReference<Throwable> feederFailure = new AtomicReference<>();
         long[] killNanos = new long[1];
@@ -112,8 +114,10 @@ class CloneFaultsIT {
                         out.write(state, 0, state.length / 2);
                         out.flush();
                         Thread.sleep(200);
-                        List<Long> pids = Resources.qemuPids();
-                        killedPid.set(pids.get(pids.size() - 1));
+                        List<Long> pids = new ArrayList<>(Resources.qemuPids());
+                        pids.removeAll(others);
+                        assertThat(pids).as("exactly the clone's QEMU is new").hasSize(1);
+                        killedPid.set(pids.get(0));
                         killNanos[0] = System.nanoTime();
                         Resources.signal(killedPid.get(), "KILL");
                     } catch (IOException broken) {
@@ -152,12 +156,14 @@ class CloneFaultsIT {
         Template t = templates.of(qemu);
         Path work = Files.createDirectories(templates.root().resolve("pool-" + t.manifest().qemu().version()));
         Resources before = Resources.settle(r -> r.qemus() == 0, Duration.ofSeconds(5));
+        List<Long> others = Resources.qemuPids();
         int size = 3;
         Set<Long> killed = new HashSet<>();
         long replacedMillis;
         try (ClonePool pool = ClonePool.start(t, size, CloneOptions.builder().workDir(work).build())) {
             awaitAvailable(pool, size, Duration.ofSeconds(60));
-            List<Long> members = Resources.qemuPids();
+            List<Long> members = new ArrayList<>(Resources.qemuPids());
+            members.removeAll(others);
             assertThat(members).hasSize(size);
             long t0 = System.nanoTime();
             for (long pid : members) {
@@ -171,7 +177,8 @@ class CloneFaultsIT {
             replacedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertThat(pool.replacedCount()).isEqualTo(size);
             assertThat(pool.available()).isEqualTo(size);
-            List<Long> now = Resources.qemuPids();
+            List<Long> now = new ArrayList<>(Resources.qemuPids());
+            now.removeAll(others);
             assertThat(now).hasSize(size).doesNotContainAnyElementsOf(killed);
             try (CloneVm vm = pool.acquire(Duration.ofSeconds(30))) {
                 assertThat(killed).doesNotContain(vm.pid());
@@ -186,6 +193,7 @@ class CloneFaultsIT {
                     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                     while (waiting.isEmpty() && System.nanoTime() < until) {
                         waiting.addAll(Resources.qemuPids());
+                        waiting.removeAll(others);
                         taken.forEach(vm -> waiting.remove(vm.pid()));
                         Thread.sleep(10);
                     }

@@ -97,7 +97,7 @@ class CloneLoadIT {
         try {
             assertThat(failures).isEmpty();
             assertThat(clones).hasSize(n);
-            assertThat(during.qemus()).isEqualTo(n);
+            assertThat(during.qemus()).isEqualTo(before.qemus() + n);
             Set<Long> pids = new HashSet<>();
             Set<UUID> guids = new HashSet<>();
             for (CloneVm c : clones) {

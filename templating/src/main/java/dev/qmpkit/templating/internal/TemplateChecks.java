@@ -10,8 +10,12 @@ import dev.qmpkit.templating.TemplateManifest.BackendFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +24,12 @@ public final class TemplateChecks {
 
     private static final Logger LOG = LoggerFactory.getLogger(TemplateChecks.class);
     private static final String RESAVE = " Fix: restore the template directory as it was saved, or save the template again.";
+
+    /**
+     * RAM files (by path, size, mtime and file key) already hashed and found equal to their
+     * manifest in this JVM, so a pool of clones pays for a suspicious file once.
+     */
+    private static final Set<String> VERIFIED_RAM_FILES = ConcurrentHashMap.newKeySet();
 
     private TemplateChecks() {
     }
@@ -85,6 +95,7 @@ public final class TemplateChecks {
                     + " (saved by QEMU " + m.qemu().version() + "): the file changed after the save." + RESAVE);
         }
         checkStateMachineType(dir, m);
+        checkRamFilesUntouched(t);
         String version = QemuVersionProbe.probe(binary).version().toString();
         if (!version.equals(m.qemu().version())) {
             throw new ManifestMismatchException(binary.executable(), "qemuVersion", "template " + dir
@@ -99,10 +110,44 @@ public final class TemplateChecks {
         }
     }
 
+    /**
+     * A RAM file modified after the save completed is hashed before a clone may use it (a
+     * copy made without preserving times is hashed once, then trusted while it stays as it is);
+     * one not modified since is not read, so a clone start stays cheap.
+     */
+    private static void checkRamFilesUntouched(Template t) {
+        Instant saved = Instant.parse(t.manifest().createdAt());
+        for (BackendFile b : t.manifest().backends()) {
+            Path f = t.directory().resolve(b.file());
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(f, BasicFileAttributes.class);
+            } catch (IOException e) {
+                throw new ManifestMismatchException(f, "missing", "cannot read template RAM file " + f + ": " + e
+                        + "." + RESAVE);
+            }
+            if (!a.lastModifiedTime().toInstant().isAfter(saved)) {
+                continue;
+            }
+            String key = f + "|" + a.size() + "|" + a.lastModifiedTime().toMillis() + "|" + a.fileKey();
+            if (!VERIFIED_RAM_FILES.contains(key)) {
+                LOG.info("template RAM file {} was modified after the save ({}); hashing it before cloning", f,
+                        a.lastModifiedTime());
+                verifyRamChecksum(t, b, f);
+                VERIFIED_RAM_FILES.add(key);
+            }
+        }
+    }
+
     /** Hashes every RAM file and compares with the manifest. */
     public static void verifyRamChecksums(Template t) {
         for (BackendFile b : t.manifest().backends()) {
-            Path f = t.directory().resolve(b.file());
+            verifyRamChecksum(t, b, t.directory().resolve(b.file()));
+        }
+    }
+
+    private static void verifyRamChecksum(Template t, BackendFile b, Path f) {
+        {
             String sha;
             try {
                 sha = Durable.sha256(f);

@@ -232,7 +232,8 @@ class TemplateSafetyIT {
      */
     @ParameterizedTest
     @MethodSource("qemus")
-    void ramFileChangedAfterSave_isDetectedByVerifyRamFiles(QemuBinary qemu) throws Exception {
+    void ramFileChangedAfterSave_isDetectedByVerifyRamFilesAndRefusedBeforeAClone(QemuBinary qemu)
+            throws Exception {
         Template t = templates.of(qemu);
         String version = t.manifest().qemu().version();
         Path copy = linkedCopy(t, "ram-" + version);
@@ -246,6 +247,23 @@ class TemplateSafetyIT {
         assertThatThrownBy(changed::verifyRamFiles).isInstanceOf(ManifestMismatchException.class)
                 .hasMessageContaining(ram.toString()).hasMessageContaining("SHA-256")
                 .hasMessageContaining(version);
+        // A clone checks the file's modification time against the save and hashes a file that
+        // changed since, so it never runs on a silently different base.
+        assertThat(refusedBeforeLaunch(copy, ramName)).isEqualTo("ManifestMismatchException");
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void ramFileCopiedWithoutItsTimes_isHashedOnceThenClones(QemuBinary qemu) throws Exception {
+        Template t = templates.of(qemu);
+        Path copy = linkedCopy(t, "copy-" + t.manifest().qemu().version());
+        String ramName = t.manifest().backends().get(0).file();
+        Path ram = copy.resolve(ramName);
+        Files.delete(ram);
+        Files.copy(t.directory().resolve(ramName), ram); // a new mtime, the same bytes
+        try (CloneVm clone = Template.open(copy).startClone()) {
+            assertThat(clone.isAlive()).isTrue();
+        }
     }
 
     private String refusedBeforeLaunch(Path dir, String culprit) {

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   --fake N        commands per round against the in-process responders (default 400000)
  *   --schema N      query-qmp-schema replies per round (default 10)
  *   --inflight N    commands in flight when pipelining (default 64)
- *   --only LIST     comma-separated subset of: qemu,schema,fake (default all)
+ *   --only LIST     comma-separated subset of: qemu,schema,fake,idformat (default all)
  *   --qemu PATH     the qemu-system-x86_64 to run (default: from PATH)
  * </pre>
  */
@@ -57,7 +57,7 @@ public final class QmpBench {
         this.rounds = intOpt("rounds", 7);
         this.warmup = intOpt("warmup", 2);
         this.inFlight = intOpt("inflight", 64);
-        this.only = Set.of(opts.getOrDefault("only", "qemu,schema,fake").split(","));
+        this.only = Set.of(opts.getOrDefault("only", "qemu,schema,fake,idformat").split(","));
     }
 
     public static void main(String[] args) throws Exception {
@@ -123,6 +123,7 @@ public final class QmpBench {
         try (QemuProcess qemu = launcher.start(); RawQmp raw = new RawQmp(rawSocket, true);
              QmpClient control = QmpClient.connectBlocking(QmpEndpoint.unix(controlSocket), QmpOptions.defaults())) {
             QmpClient client = qemu.qmp();
+            long pid = qemu.pid();
             System.out.printf("QEMU %s (pid %d), client oob=%s, raw oob=%s%n", qemu.version(), qemu.pid(),
                     client.oobEnabled(), raw.greeting.contains("oob"));
             raw.oneLargeReply("query-qmp-schema");
@@ -144,21 +145,21 @@ public final class QmpBench {
                     boolean clientFirst = (r & 1) == 0;
                     Stats c1, r1, c2, r2;
                     if (clientFirst) {
-                        c1 = clientSequential(client, seq);
-                        r1 = rawSequential(raw, seq);
-                        c2 = clientPipelined(client, pipe);
-                        r2 = rawPipelined(raw, pipe);
+                        c1 = cpu(pid, () -> clientSequential(client, seq));
+                        r1 = cpu(pid, () -> rawSequential(raw, seq));
+                        c2 = cpu(pid, () -> clientPipelined(client, pipe));
+                        r2 = cpu(pid, () -> rawPipelined(raw, pipe));
                     } else {
-                        r1 = rawSequential(raw, seq);
-                        c1 = clientSequential(client, seq);
-                        r2 = rawPipelined(raw, pipe);
-                        c2 = clientPipelined(client, pipe);
+                        r1 = cpu(pid, () -> rawSequential(raw, seq));
+                        c1 = cpu(pid, () -> clientSequential(client, seq));
+                        r2 = cpu(pid, () -> rawPipelined(raw, pipe));
+                        c2 = cpu(pid, () -> clientPipelined(client, pipe));
                     }
                     // Diagnosis: one command at a time, but each issued from the previous one's
                     // completion on the I/O thread: no hand-off to and from a blocked caller thread.
-                    Stats a1 = clientPipelined(client, seq, 1);
-                    Stats k1 = clientSequential(control, seq);
-                    Stats k2 = clientPipelined(control, pipe);
+                    Stats a1 = cpu(pid, () -> clientPipelined(client, seq, 1));
+                    Stats k1 = cpu(pid, () -> clientSequential(control, seq));
+                    Stats k2 = cpu(pid, () -> clientPipelined(control, pipe));
                     System.out.printf("round %2d  seq client %,6.0f/s raw %,6.0f/s chained %,6.0f/s control %,6.0f/s   %d in flight client %,6.0f/s raw %,6.0f/s control %,6.0f/s%n",
                             r, c1.opsPerSecond(), r1.opsPerSecond(), a1.opsPerSecond(), k1.opsPerSecond(), inFlight,
                             c2.opsPerSecond(), r2.opsPerSecond(), k2.opsPerSecond());
@@ -177,6 +178,8 @@ public final class QmpBench {
                 latencyRow("QEMU sequential latency p50 / p99 (us)", cs, rs);
                 row("QEMU " + inFlight + " in flight (cmd/s)", cp, rp, pipeRatio);
                 latencyRow("QEMU " + inFlight + " in flight latency p50 / p99 (us)", cp, rp);
+                cpuRow("sequential: client (blocking) / raw / client async chained", cs, rs, as);
+                cpuRow(inFlight + " in flight: client / raw", cp, rp, null);
                 row("QEMU sequential, async chained on the I/O thread (cmd/s)", as, rs, aSeqRatio);
                 latencyRow("QEMU sequential, async chained, latency p50 / p99 (us)", as, rs);
                 row("(control) client on a server-mode monitor, sequential (cmd/s)", ks, rs, kSeqRatio);
@@ -184,6 +187,9 @@ public final class QmpBench {
             }
             if (only.contains("schema")) {
                 schema(client, raw);
+            }
+            if (only.contains("idformat")) {
+                idFormat(raw, pid);
             }
         } finally {
             deleteQuietly(cfg, rawSocket, controlSocket, dir);
@@ -194,36 +200,95 @@ public final class QmpBench {
         schemaRows("query-qmp-schema from QEMU", client, raw, intOpt("schema", 10));
     }
 
+    /**
+     * Times client and raw alternately, swapping which goes first every time, and reports the
+     * median of the per-pair ratios, which cancels most of a noisy machine's drift.
+     */
     private void schemaRows(String label, QmpClient client, RawQmp raw, int n) throws Exception {
-        List<Double> c = new ArrayList<>(), rw = new ArrayList<>(), rwParse = new ArrayList<>(), ratio = new ArrayList<>();
+        List<Double> c = new ArrayList<>(), rw = new ArrayList<>(), rwParse = new ArrayList<>();
+        List<Double> ratio = new ArrayList<>(), ratioParse = new ArrayList<>();
         int size = 0;
         int entries = 0;
         for (int r = -warmup; r < rounds; r++) {
-            long ct = 0, rt = 0, pt = 0;
+            List<Double> rc = new ArrayList<>(), rr = new ArrayList<>(), rp = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                JsonNode s = client.execute("query-qmp-schema").get(30, TimeUnit.SECONDS);
-                long t1 = System.nanoTime();
-                size = raw.oneLargeReply("query-qmp-schema");
-                long t2 = System.nanoTime();
-                JsonNode parsed = MAPPER.readTree(raw.lastLine());
-                long t3 = System.nanoTime();
-                entries = s.size();
-                if (parsed.path("return").size() != entries) {
-                    throw new IllegalStateException("client and raw schema differ in size");
+                long ct = 0, rt = 0, pt = 0;
+                for (int k = 0; k < 2; k++) {
+                    if ((k == 0) == (i % 2 == 0)) {
+                        long t0 = System.nanoTime();
+                        JsonNode s = client.execute("query-qmp-schema").get(30, TimeUnit.SECONDS);
+                        ct = System.nanoTime() - t0;
+                        entries = s.size();
+                    } else {
+                        long t1 = System.nanoTime();
+                        size = raw.oneLargeReply("query-qmp-schema");
+                        long t2 = System.nanoTime();
+                        JsonNode parsed = MAPPER.readTree(raw.lastLine());
+                        long t3 = System.nanoTime();
+                        rt = t2 - t1;
+                        pt = t3 - t1;
+                        if (entries != 0 && parsed.path("return").size() != entries) {
+                            throw new IllegalStateException("client and raw schema differ in size");
+                        }
+                    }
                 }
-                ct += t1 - t0;
-                rt += t2 - t1;
-                pt += t3 - t1;
+                rc.add(ct / 1e6);
+                rr.add(rt / 1e6);
+                rp.add(pt / 1e6);
+                if (r >= 0) {
+                    ratio.add((double) ct / rt);
+                    ratioParse.add((double) ct / pt);
+                }
             }
-            double cm = ct / 1e6 / n, rm = rt / 1e6 / n, pm = pt / 1e6 / n;
-            System.out.printf("round %2d  %s: client %.2f ms raw %.2f ms (raw+parse %.2f ms)%n", r, label, cm, rm, pm);
+            double cm = median(rc), rm = median(rr), pm = median(rp);
+            System.out.printf("round %2d  %s: client %.2f ms raw %.2f ms (raw+parse %.2f ms) (medians of %d)%n", r, label,
+                    cm, rm, pm, n);
             if (r >= 0) {
-                c.add(cm); rw.add(rm); rwParse.add(pm); ratio.add(cm / rm);
+                c.add(cm); rw.add(rm); rwParse.add(pm);
             }
         }
-        report.add(String.format("| %s, %d entries, %,d bytes (ms) | %.2f | %.2f (read only); %.2f (read + Jackson tree) | %.2f (%.2f vs read + tree) |",
-                label, entries, size, median(c), median(rw), median(rwParse), median(ratio), median(c) / median(rwParse)));
+        report.add(String.format("| %s, %d entries, %,d bytes (ms) | %.2f | %.2f (read only); %.2f (read + Jackson tree) "
+                + "| %.2f (%.2f vs read + tree) |", label, entries, size, median(c), median(rw), median(rwParse),
+                median(ratio), median(ratioParse)));
+    }
+
+    /**
+     * Diagnosis: the raw baseline with numeric ids against the same raw code sending string ids
+     * with the client's prefix, alternately on one connection. Only the bytes on the wire differ,
+     * so a difference in QEMU's CPU per command is QEMU's cost of the id format.
+     */
+    private void idFormat(RawQmp raw, long pid) throws Exception {
+        int seq = intOpt("seq", 3000);
+        int pipe = intOpt("pipe", 16000);
+        List<Stats> is = new ArrayList<>(), ss = new ArrayList<>(), ip = new ArrayList<>(), sp = new ArrayList<>();
+        List<Double> seqRatio = new ArrayList<>(), pipeRatio = new ArrayList<>();
+        for (int r = -warmup; r < rounds; r++) {
+            raw.idPrefix(null);
+            Stats i1 = cpu(pid, () -> rawSequential(raw, seq));
+            Stats i2 = cpu(pid, () -> rawPipelined(raw, pipe));
+            raw.idPrefix(dev.qmpkit.qmp.QmpClient.ID_PREFIX);
+            Stats s1 = cpu(pid, () -> rawSequential(raw, seq));
+            Stats s2 = cpu(pid, () -> rawPipelined(raw, pipe));
+            raw.idPrefix(null);
+            System.out.printf("round %2d  raw numeric id: seq %,6.0f/s (QEMU %.0f us CPU/cmd), %d in flight %,6.0f/s (%.0f us)"
+                    + "   string id \"%sN\": seq %,6.0f/s (%.0f us), %d in flight %,6.0f/s (%.0f us)%n", r,
+                    i1.opsPerSecond(), i1.qemuCpuMicrosPerOp(), inFlight, i2.opsPerSecond(), i2.qemuCpuMicrosPerOp(),
+                    dev.qmpkit.qmp.QmpClient.ID_PREFIX, s1.opsPerSecond(), s1.qemuCpuMicrosPerOp(), inFlight,
+                    s2.opsPerSecond(), s2.qemuCpuMicrosPerOp());
+            if (r >= 0) {
+                is.add(i1); ip.add(i2); ss.add(s1); sp.add(s2);
+                seqRatio.add(s1.opsPerSecond() / i1.opsPerSecond());
+                pipeRatio.add(s2.opsPerSecond() / i2.opsPerSecond());
+            }
+        }
+        report.add(String.format("| (diagnosis) raw baseline sending string ids \"%sN\" instead of numbers: sequential; "
+                + "%d in flight (cmd/s) | %,.0f; %,.0f | %,.0f; %,.0f | %.3f; %.3f |", dev.qmpkit.qmp.QmpClient.ID_PREFIX,
+                inFlight, Stats.med(ss, Stats::opsPerSecond), Stats.med(sp, Stats::opsPerSecond),
+                Stats.med(is, Stats::opsPerSecond), Stats.med(ip, Stats::opsPerSecond), median(seqRatio), median(pipeRatio)));
+        report.add(String.format("| (diagnosis) QEMU CPU per command, string id vs numeric id: sequential; %d in flight (us) "
+                + "| %.0f; %.0f | %.0f; %.0f | |", inFlight, Stats.med(ss, Stats::qemuCpuMicrosPerOp),
+                Stats.med(sp, Stats::qemuCpuMicrosPerOp), Stats.med(is, Stats::qemuCpuMicrosPerOp),
+                Stats.med(ip, Stats::qemuCpuMicrosPerOp)));
     }
 
     private static Stats clientSequential(QmpClient client, int n) throws Exception {
@@ -375,6 +440,48 @@ public final class QmpBench {
         Stats c = Stats.median(client), r = Stats.median(raw);
         report.add(String.format("| %s | %.0f / %.0f | %.0f / %.0f | |", what, c.p50Micros(), c.p99Micros(),
                 r.p50Micros(), r.p99Micros()));
+    }
+
+    interface Measurement {
+        Stats run() throws Exception;
+    }
+
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** Runs a measurement and attaches the CPU time this JVM and QEMU spent meanwhile. */
+    private static Stats cpu(long qemuPid, Measurement m) throws Exception {
+        long j0 = OS.getProcessCpuTime();
+        long q0 = threadsCpuNanos(qemuPid);
+        Stats s = m.run();
+        return s.withCpu(OS.getProcessCpuTime() - j0, threadsCpuNanos(qemuPid) - q0);
+    }
+
+    /** @return the CPU time of every thread of a process, from /proc/PID/task/TID/schedstat (ns) */
+    private static long threadsCpuNanos(long pid) throws IOException {
+        long sum = 0;
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String st = Files.readString(t.resolve("schedstat"));
+                    sum += Long.parseLong(st.substring(0, st.indexOf(' ')));
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return sum;
+    }
+
+    private void cpuRow(String what, List<Stats> a, List<Stats> b, List<Stats> c) {
+        StringBuilder sb = new StringBuilder("| CPU per command, " + what + ": benchmark JVM / QEMU (us) | ");
+        List<List<Stats>> all = c == null ? List.of(a, b) : List.of(a, b, c);
+        List<String> parts = new ArrayList<>();
+        for (List<Stats> l : all) {
+            parts.add(String.format("%.1f / %.1f", Stats.med(l, Stats::jvmCpuMicrosPerOp), Stats.med(l, Stats::qemuCpuMicrosPerOp)));
+        }
+        sb.append(String.join(" ; ", parts)).append(" | | |");
+        report.add(sb.toString());
     }
 
     static void deleteQuietly(Path... paths) {

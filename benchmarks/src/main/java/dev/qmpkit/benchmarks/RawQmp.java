@@ -28,6 +28,8 @@ final class RawQmp implements Closeable {
     private byte[] line = new byte[4096];
     private int lineLen;
     private long nextId = 1;
+    /** Null: numeric ids; otherwise string ids made of this prefix and the number, as the client sends. */
+    private String idPrefix;
     final String greeting;
 
     RawQmp(Path socket, boolean oob) throws IOException {
@@ -43,6 +45,11 @@ final class RawQmp implements Closeable {
         if (!reply.startsWith("{\"return\"")) {
             throw new IOException("qmp_capabilities failed: " + reply);
         }
+    }
+
+    /** @param prefix null for numeric ids (the default), or a prefix for string ids such as {@code qmpkit-} */
+    void idPrefix(String prefix) {
+        this.idPrefix = prefix;
     }
 
     /** Sequential round trips; fills {@code lat} with each one's latency. @return elapsed nanos */
@@ -132,13 +139,17 @@ final class RawQmp implements Closeable {
         return Arrays.copyOf(line, lineLen);
     }
 
-    private static byte[] commandPrefix(String command) {
-        return ("{\"execute\": \"" + command + "\", \"id\": ").getBytes(StandardCharsets.US_ASCII);
+    private byte[] commandPrefix(String command) {
+        return ("{\"execute\": \"" + command + "\", \"id\": " + (idPrefix == null ? "" : "\"" + idPrefix))
+                .getBytes(StandardCharsets.US_ASCII);
     }
 
     private void putCommand(byte[] prefix, long id) {
         out.put(prefix);
         putLong(id);
+        if (idPrefix != null) {
+            out.put((byte) '"');
+        }
         out.put((byte) '}').put((byte) '\n');
     }
 
@@ -175,12 +186,14 @@ final class RawQmp implements Closeable {
     /** Reads one line; replies without an id (events, errors) are not expected here. */
     private long readReplyId() throws IOException {
         readLineInto();
-        int at = indexOf(line, lineLen, ID_KEY);
+        byte[] key = idPrefix == null ? ID_KEY
+                : ("\"id\": \"" + idPrefix).getBytes(StandardCharsets.US_ASCII);
+        int at = indexOf(line, lineLen, key);
         if (at < 0) {
             throw new IOException("reply without id: " + new String(line, 0, lineLen, StandardCharsets.UTF_8));
         }
         long v = 0;
-        for (int i = at + ID_KEY.length; i < lineLen; i++) {
+        for (int i = at + key.length; i < lineLen; i++) {
             byte b = line[i];
             if (b < '0' || b > '9') {
                 break;

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.function.ToDoubleFunction;
 
 /** Figures of one measured round, and the medians over rounds. */
-record Stats(long ops, long elapsedNanos, double p50Micros, double p99Micros) {
+record Stats(long ops, long elapsedNanos, double p50Micros, double p99Micros, long jvmCpuNanos, long qemuCpuNanos) {
 
     /**
      * @param latenciesNanos one entry per operation (sorted in place)
@@ -15,7 +15,22 @@ record Stats(long ops, long elapsedNanos, double p50Micros, double p99Micros) {
     static Stats of(long[] latenciesNanos, long elapsedNanos) {
         Arrays.sort(latenciesNanos);
         return new Stats(latenciesNanos.length, elapsedNanos,
-                percentile(latenciesNanos, 0.50) / 1000.0, percentile(latenciesNanos, 0.99) / 1000.0);
+                percentile(latenciesNanos, 0.50) / 1000.0, percentile(latenciesNanos, 0.99) / 1000.0, 0, 0);
+    }
+
+    /** @return these figures with the CPU time the benchmark JVM and QEMU spent during the round */
+    Stats withCpu(long jvmNanos, long qemuNanos) {
+        return new Stats(ops, elapsedNanos, p50Micros, p99Micros, jvmNanos, qemuNanos);
+    }
+
+    /** @return CPU microseconds per operation spent by the benchmark JVM (client or raw side) */
+    double jvmCpuMicrosPerOp() {
+        return jvmCpuNanos / 1000.0 / ops;
+    }
+
+    /** @return CPU microseconds per operation spent by QEMU (all its threads) */
+    double qemuCpuMicrosPerOp() {
+        return qemuCpuNanos / 1000.0 / ops;
     }
 
     /** @return operations per second */
@@ -36,7 +51,8 @@ record Stats(long ops, long elapsedNanos, double p50Micros, double p99Micros) {
     /** Median of each figure over rounds, taken independently. */
     static Stats median(List<Stats> rounds) {
         return new Stats(rounds.get(0).ops(), (long) med(rounds, s -> s.elapsedNanos()),
-                med(rounds, Stats::p50Micros), med(rounds, Stats::p99Micros));
+                med(rounds, Stats::p50Micros), med(rounds, Stats::p99Micros),
+                (long) med(rounds, s -> s.jvmCpuNanos()), (long) med(rounds, s -> s.qemuCpuNanos()));
     }
 
     static double med(List<Stats> rounds, ToDoubleFunction<Stats> f) {

@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  * java -cp benchmarks/target/benchmarks-*-all.jar dev.qmpkit.benchmarks.TemplateBench [options]
  *   --dir PATH      where the templates (RAM files) go (default: java.io.tmpdir, i.e. /tmp on disk)
  *   --sizes LIST    guest RAM sizes in MiB (default 256,1024,4096)
- *   --starts N      clone starts and bare QEMU starts, interleaved, per size (default 11)
+ *   --starts N      clone starts and bare QEMU starts, interleaved, per size (default 21)
  *   --acquires N    pool acquires (default 11)
  *   --pool N        pool size (default 2)
  *   --pss-clones N  clones alive at once for the Pss figure (default 5)
@@ -121,28 +121,50 @@ public final class TemplateBench {
             SerialLog.await(vm.serialLog(), l -> l.counts().size() >= 2, Duration.ofSeconds(60));
             cold = MemoryUsage.ofPid(vm.process().pid());
             long s0 = System.nanoTime();
-            template = vm.save();
+            template = vm.save(saveSteps);
             saveMs = ms(System.nanoTime() - s0);
         }
         TemplateManifest m = template.manifest();
+        String saveBreakdown = saveSteps.medians();
+        saveSteps.clear();
+        System.out.printf("%5d MiB: save steps (ms): %s%n", mib, saveBreakdown);
+        report.add(String.format("| (diagnosis) save() steps, %d MiB guest (ms) | %s | | |", mib, saveBreakdown));
         System.out.printf("%5d MiB: cold boot to READY %.0f ms; cold VM %s; save %.0f ms in total, migrate %d ms, "
                 + "state %,d bytes%n", mib, coldBootMs, cold, saveMs, m.state().saveMillis(), m.state().sizeBytes());
         if (mib == firstSize()) {
             coldPss = cold;
         }
+        // Diagnosis of save()'s growth with RAM size: hashing the RAM file alone, and how
+        // little of it the guest wrote (what a hole-skipping checksum would have to hash).
+        Path ramFile = dir.resolve(m.backends().get(0).file());
+        long h0 = System.nanoTime();
+        sha256(ramFile);
+        double hashMs = ms(System.nanoTime() - h0);
+        long z0 = System.nanoTime();
+        long nonZeroMiB = nonZeroMiB(ramFile);
+        double scanMs = ms(System.nanoTime() - z0);
+        System.out.printf("%5d MiB: SHA-256 of the RAM file alone %.0f ms; zero-block scan %.0f ms, %d MiB non-zero%n",
+                mib, hashMs, scanMs, nonZeroMiB);
+        report.add(String.format("| (diagnosis) %d MiB RAM file: SHA-256 alone (ms) / scan for non-zero 1 MiB blocks (ms, blocks) | %.0f / %.0f (%d) | | |",
+                mib, hashMs, scanMs, nonZeroMiB));
         report.add(String.format("| save, %d MiB guest: migrate (ms) / whole save() (ms) / state file (bytes) | %d / %.0f / %,d "
                 + "| flat across sizes | see below |", mib, m.state().saveMillis(), saveMs, m.state().sizeBytes()));
         saves.add(new double[] {mib, m.state().saveMillis(), saveMs, m.state().sizeBytes()});
 
         // Clone starts interleaved with bare 'qemu -M none' starts, so load drift hits both alike.
-        int n = intOpt("starts", 11);
+        int n = intOpt("starts", 21);
         List<Double> clone = new ArrayList<>(), cloneLib = new ArrayList<>(), bare = new ArrayList<>();
+        List<Double> launch = new ArrayList<>(), restore = new ArrayList<>();
+        StepTimes cloneSteps = new StepTimes();
+        CloneOptions timed = CloneOptions.builder().listener(cloneSteps).build();
         for (int i = 0; i < n; i++) {
             bare.add(bareStart());
             long c0 = System.nanoTime();
-            try (CloneVm c = template.startClone()) {
+            try (CloneVm c = template.startClone(timed)) {
                 clone.add(ms(System.nanoTime() - c0));
                 cloneLib.add(ms(c.spawnToRunning().toNanos()));
+                launch.add(ms(c.launchTime().toNanos()));
+                restore.add(ms(c.restoreTime().toNanos()));
                 if (i == 0) {
                     // Proves the clone runs on from the template (not part of the timing).
                     SerialLog.await(c.serialLog(), l -> !l.counts().isEmpty(), Duration.ofSeconds(30));
@@ -150,8 +172,13 @@ public final class TemplateBench {
             }
         }
         double cm = median(clone), lm = median(cloneLib), bm = median(bare);
-        System.out.printf("%5d MiB: clone startClone() %.1f ms (spawn-to-running %.1f ms), bare -M none %.1f ms; "
-                + "ratio %.2f; clone range %.1f..%.1f%n", mib, cm, lm, bm, cm / bm, min(clone), max(clone));
+        System.out.printf("%5d MiB: clone startClone() %.1f ms (spawn-to-running %.1f ms: launch %.1f, restore %.1f), "
+                + "bare -M none %.1f ms; ratio %.2f; clone range %.1f..%.1f, bare range %.1f..%.1f%n", mib, cm, lm,
+                median(launch), median(restore), bm, cm / bm, min(clone), max(clone), min(bare), max(bare));
+        System.out.printf("%5d MiB: clone steps (median ms): %s%n", mib, cloneSteps.medians());
+        report.add(String.format("| (diagnosis) clone of %d MiB guest: launch (spawn to QMP of the q35 clone) / restore "
+                + "(migrate-incoming) medians (ms); steps | %.1f / %.1f; %s | | |", mib, median(launch), median(restore),
+                cloneSteps.medians()));
         report.add(String.format("| clone of %d MiB guest, startClone() wall / its spawn-to-running (ms, median of %d) "
                 + "vs bare `qemu -M none` spawn-to-QMP | %.1f / %.1f vs %.1f: **%.2fx** (%.2fx) | <= 1.3x | %s |",
                 mib, n, cm, lm, bm, cm / bm, lm / bm, cm / bm <= 1.3 ? "yes" : "**no**"));
@@ -171,6 +198,7 @@ public final class TemplateBench {
                 mig <= 1.5 && state <= 1.5 ? (total <= 1.5 ? "yes" : "migrate and state yes; whole save() **no**") : "**no**"));
     }
 
+    private final StepTimes saveSteps = new StepTimes();
     private MemoryUsage coldPss;
     private final List<double[]> saves = new ArrayList<>();
 
@@ -264,6 +292,47 @@ public final class TemplateBench {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private static void sha256(Path file) throws Exception {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(1 << 20);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            while (ch.read(buf) >= 0) {
+                buf.flip();
+                md.update(buf);
+                buf.clear();
+            }
+        }
+        md.digest();
+    }
+
+    private static long nonZeroMiB(Path file) throws IOException {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(1 << 20).order(java.nio.ByteOrder.nativeOrder());
+        long count = 0;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            while (true) {
+                buf.clear();
+                int n = 0;
+                while (buf.hasRemaining() && (n = ch.read(buf)) >= 0) {
+                    // fill the whole block
+                }
+                buf.flip();
+                if (!buf.hasRemaining()) {
+                    return count;
+                }
+                java.nio.LongBuffer longs = buf.asLongBuffer();
+                while (longs.hasRemaining()) {
+                    if (longs.get() != 0) {
+                        count++;
+                        break;
+                    }
+                }
+                if (n < 0) {
+                    return count;
+                }
+            }
+        }
+    }
 
     private static double ms(long nanos) {
         return nanos / 1e6;

@@ -23,8 +23,12 @@ import java.util.function.Predicate;
  */
 public interface QmpClient extends AutoCloseable {
 
-    /** Prefix of the ids this client puts on commands. */
-    String ID_PREFIX = "qmpkit-";
+    /**
+     * Prefix of the ids this client puts on commands: the wire id of the n-th command is
+     * {@code "qk<n>"}. Deliberately short: QEMU's monitor reads requests one byte per main-loop
+     * dispatch, so every request byte costs it CPU (see docs/BENCHMARKS.md).
+     */
+    String ID_PREFIX = "qk";
 
     /**
      * Connects to a monitor QEMU serves ({@code -qmp unix:PATH,server=on,wait=off} or

@@ -338,7 +338,7 @@ class QmpClientTest {
                 reported.complete(problem);
             }
         }))) {
-            monitor.sendRaw("{\"return\": {\"a\": tru}, \"id\": \"qmpkit-1\"}\r\n");
+            monitor.sendRaw("{\"return\": {\"a\": tru}, \"id\": \"qk1\"}\r\n");
             assertThat(reported.get(5, TimeUnit.SECONDS).getMessage()).contains("malformed JSON");
             assertThat(c.blocking().execute("query-status").get("running").asBoolean()).isTrue();
         }

@@ -22,9 +22,9 @@ class QmpConnectionTest {
         q.feed(FakeMonitor.GREETING_10_0 + "\r\n");
         String caps = q.written();
         assertThat(caps).contains("\"execute\":\"qmp_capabilities\"").contains("\"enable\":[\"oob\"]")
-                .contains("\"id\":\"qmpkit-1\"");
+                .contains("\"id\":\"qk1\"");
         assertThat(q.connection.handshake()).isNotDone();
-        q.feed("{\"return\": {}, \"id\": \"qmpkit-1\"}");
+        q.feed("{\"return\": {}, \"id\": \"qk1\"}");
         assertThat(q.connection.handshake().join().version().major()).isEqualTo(10);
         assertThat(q.connection.oobEnabled()).isTrue();
     }
@@ -36,7 +36,7 @@ class QmpConnectionTest {
             q.feed(new byte[] {b});
         }
         q.written();
-        byte[] capsReply = "{\"return\": {}, \"id\": \"qmpkit-1\"}\r\n".getBytes(StandardCharsets.UTF_8);
+        byte[] capsReply = "{\"return\": {}, \"id\": \"qk1\"}\r\n".getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < capsReply.length; i++) {
             if (i <= capsReply.length - 3) { // done once the closing brace arrives, before \r\n
                 assertThat(q.connection.handshake()).isNotDone();
@@ -47,7 +47,7 @@ class QmpConnectionTest {
         PendingCommand p = q.send("query-status", null);
         assertThat(q.written()).contains("query-status");
         String both = FakeMonitor.eventJson("STOP", null)
-                + "{\n  \"return\": {\"s\": \"a}{\\\"b\"},\n  \"id\": \"qmpkit-2\"\n}\r\n";
+                + "{\n  \"return\": {\"s\": \"a}{\\\"b\"},\n  \"id\": \"qk2\"\n}\r\n";
         byte[] bytes = both.getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < bytes.length; i++) {
             if (i <= bytes.length - 3) {
@@ -67,7 +67,7 @@ class QmpConnectionTest {
         PendingCommand b = q.send("b", Map.of("x", 1));
         PendingCommand c = q.send("c", null);
         q.feed(EmbeddedQmp.replyFor(c, "{\"c\": 1}") + EmbeddedQmp.replyFor(a, "{\"a\": 1}")
-                + "{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": \"no such device\"}, \"id\": \"qmpkit-"
+                + "{\"error\": {\"class\": \"DeviceNotFound\", \"desc\": \"no such device\"}, \"id\": \"qk"
                 + b.id + "\"}");
         assertThat(a.future.join().has("a")).isTrue();
         assertThat(c.future.join().has("c")).isTrue();
@@ -111,7 +111,7 @@ class QmpConnectionTest {
         q.feed(EmbeddedQmp.replyFor(p, "{}"));
         q.feed(EmbeddedQmp.replyFor(p, "{\"dup\": 1}")); // a duplicate of an answered id: dropped quietly
         assertThat(q.protocolErrors).isEmpty();
-        q.feed("{\"return\": {}, \"id\": \"qmpkit-77\"}{\"return\": {}, \"id\": 5}{\"return\": {}, \"id\": \"foo\"}");
+        q.feed("{\"return\": {}, \"id\": \"qk77\"}{\"return\": {}, \"id\": 5}{\"return\": {}, \"id\": \"foo\"}");
         assertThat(q.protocolErrors).hasSize(3);
         assertThat(p.future.join().has("dup")).isFalse();
     }
@@ -120,8 +120,8 @@ class QmpConnectionTest {
     void malformedJson_deepNesting_andNonObjects_areReported_withoutClosingOrCompleting() throws Exception {
         EmbeddedQmp q = new EmbeddedQmp().negotiate();
         PendingCommand p = q.send("x", null);
-        q.feed("{\"return\": {\"a\": nope}, \"id\": \"qmpkit-" + p.id + "\"}");
-        q.feed("{\"return\": " + "[".repeat(5000) + "]".repeat(5000) + ", \"id\": \"qmpkit-" + p.id + "\"}");
+        q.feed("{\"return\": {\"a\": nope}, \"id\": \"qk" + p.id + "\"}");
+        q.feed("{\"return\": " + "[".repeat(5000) + "]".repeat(5000) + ", \"id\": \"qk" + p.id + "\"}");
         q.feed("[1, 2, 3]");
         q.feed("{\"neither\": 1}");
         q.feed("{\"QMP\": {}}");
@@ -151,7 +151,7 @@ class QmpConnectionTest {
     void oversizedMessage_closesTheConnection() throws Exception {
         EmbeddedQmp q = new EmbeddedQmp(64 * 1024).negotiate();
         PendingCommand p = q.send("x", null);
-        q.feed("{\"return\": \"" + "z".repeat(70 * 1024) + "\", \"id\": \"qmpkit-" + p.id + "\"}");
+        q.feed("{\"return\": \"" + "z".repeat(70 * 1024) + "\", \"id\": \"qk" + p.id + "\"}");
         assertThat(q.channel.isActive()).isFalse();
         assertThat(p.future.handle((v, e) -> e).join()).isInstanceOf(QmpConnectionException.class)
                 .cause().isInstanceOf(QmpProtocolException.class).hasMessageContaining("size limit");
@@ -162,7 +162,7 @@ class QmpConnectionTest {
         EmbeddedQmp q = new EmbeddedQmp(64 * 1024).negotiate();
         PendingCommand p = q.send("x", null);
         String head = "{\"return\": \"";
-        String tail = "\", \"id\": \"qmpkit-" + p.id + "\"}";
+        String tail = "\", \"id\": \"qk" + p.id + "\"}";
         String exact = head + "a".repeat(64 * 1024 - head.length() - tail.length()) + tail;
         assertThat(exact.length()).isEqualTo(64 * 1024);
         for (int i = 0; i < 3; i++) { // leading whitespace and several reads do not count against it

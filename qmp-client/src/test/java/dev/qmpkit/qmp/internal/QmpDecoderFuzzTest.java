@@ -31,14 +31,14 @@ class QmpDecoderFuzzTest {
 
     /** Noise frames whose ids can never be mutated into a pending id (pending ids are small). */
     private static final String[] SEEDS = {
-        "{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": \"qmpkit-99999999\"}",
+        "{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": \"qk99999999\"}",
         "{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, stray 'x'\"}}",
-        "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"nope\"}, \"id\": \"qmpkit-88888888\"}",
+        "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"nope\"}, \"id\": \"qk88888888\"}",
         "{\"timestamp\": {\"seconds\": 1700000000, \"microseconds\": 5}, \"event\": \"STOP\"}",
         "{\"event\": \"MIGRATION\", \"data\": {\"status\": \"completed\", \"list\": [1, 2.5, -3e9, null, true]}}",
-        "{\"return\": [{\"name\": \"a\\\"}{\", \"type\": \"b\\\\\"}], \"id\": \"qmpkit-77777777\"}",
+        "{\"return\": [{\"name\": \"a\\\"}{\", \"type\": \"b\\\\\"}], \"id\": \"qk77777777\"}",
         FakeMonitor.GREETING_10_0,
-        "{\n  \"return\": {\n    \"nested\": {\"a\": {\"b\": {\"c\": []}}}\n  },\n  \"id\": \"qmpkit-66666666\"\n}",
+        "{\n  \"return\": {\n    \"nested\": {\"a\": {\"b\": {\"c\": []}}}\n  },\n  \"id\": \"qk66666666\"\n}",
     };
 
     @Test
@@ -75,7 +75,7 @@ class QmpDecoderFuzzTest {
                     PendingCommand p = pending.get(rnd.nextInt(pending.size()));
                     String own = rnd.nextBoolean()
                             ? EmbeddedQmp.replyFor(p, "{\"own\": " + p.id + "}")
-                            : "{\"error\": {\"class\": \"Own" + p.id + "\", \"desc\": \"d\"}, \"id\": \"qmpkit-" + p.id + "\"}";
+                            : "{\"error\": {\"class\": \"Own" + p.id + "\", \"desc\": \"d\"}, \"id\": \"qk" + p.id + "\"}";
                     stream.writeBytes(own.getBytes(StandardCharsets.UTF_8));
                 }
             }

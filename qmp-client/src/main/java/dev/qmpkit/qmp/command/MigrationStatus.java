@@ -2,7 +2,6 @@ package dev.qmpkit.qmp.command;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
 
 /**
  * The state of a migration ({@code MigrationStatus} in QEMU's {@code qapi/migration.json}).
@@ -51,17 +50,13 @@ public enum MigrationStatus {
         if (name == null) {
             return NONE;
         }
-        try {
-            return valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (IllegalArgumentException e) {
-            return UNKNOWN;
-        }
+        return QapiEnums.fromQapi(MigrationStatus.class, name, UNKNOWN);
     }
 
     /** @return QEMU's name, e.g. {@code postcopy-active}; never null */
     @JsonValue
     public String qapiName() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return QapiEnums.qapiName(this);
     }
 
     /** @return whether the migration has ended (completed, failed or cancelled) */

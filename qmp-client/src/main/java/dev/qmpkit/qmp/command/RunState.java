@@ -2,7 +2,6 @@ package dev.qmpkit.qmp.command;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Locale;
 
 /**
  * The VM run state ({@code RunState} in QEMU's {@code qapi/run-state.json}). A state a newer
@@ -53,16 +52,12 @@ public enum RunState {
         if (name == null) {
             return UNKNOWN;
         }
-        try {
-            return valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (IllegalArgumentException e) {
-            return UNKNOWN;
-        }
+        return QapiEnums.fromQapi(RunState.class, name, UNKNOWN);
     }
 
     /** @return QEMU's name for the state, e.g. {@code finish-migrate}; never null */
     @JsonValue
     public String qapiName() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return QapiEnums.qapiName(this);
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.qmp.testing.ProtocolErrors;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.ServerSocket;
@@ -41,12 +42,7 @@ class QmpClientIT {
     private QemuProcess start(QemuBinary qemu, String... extra) {
         List<String> args = new ArrayList<>(List.of("-M", "none", "-accel", "tcg", "-nodefaults"));
         args.addAll(List.of(extra));
-        QmpOptions options = QmpOptions.builder().connectionListener(new ConnectionListener() {
-            @Override
-            public void onProtocolError(QmpProtocolException problem) {
-                protocolErrors.add(problem);
-            }
-        }).build();
+        QmpOptions options = QmpOptions.builder().connectionListener(ProtocolErrors.to(protocolErrors::add)).build();
         return QemuLauncher.builder(qemu).args(args).workDir(tmp).name("qmpit").qmpOptions(options).build().start();
     }
 

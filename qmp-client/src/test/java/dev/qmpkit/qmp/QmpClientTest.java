@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.qmp.testing.ProtocolErrors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -173,12 +174,7 @@ class QmpClientTest {
     void timeoutFires_andTheLateReplyIsDroppedNotGivenToTheNextCommand() throws Exception {
         monitor.withhold("slow");
         List<QmpProtocolException> protocolErrors = new CopyOnWriteArrayList<>();
-        try (QmpClient c = connect(QmpOptions.builder().connectionListener(new ConnectionListener() {
-            @Override
-            public void onProtocolError(QmpProtocolException problem) {
-                protocolErrors.add(problem);
-            }
-        }))) {
+        try (QmpClient c = connect(QmpOptions.builder().connectionListener(ProtocolErrors.to(protocolErrors::add)))) {
             CompletableFuture<JsonNode> slow = c.execute("slow", null, CommandOptions.timeout(Duration.ofMillis(200)));
             assertThatThrownBy(() -> Futures.await(slow)).isInstanceOf(QmpTimeoutException.class)
                     .hasMessageContaining("slow");
@@ -292,12 +288,7 @@ class QmpClientTest {
     void idLessErrorIsReported_andPendingCommandIsUnaffected() throws Exception {
         monitor.withhold("slow");
         CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();
-        try (QmpClient c = connect(QmpOptions.builder().connectionListener(new ConnectionListener() {
-            @Override
-            public void onProtocolError(QmpProtocolException problem) {
-                reported.complete(problem);
-            }
-        }))) {
+        try (QmpClient c = connect(QmpOptions.builder().connectionListener(ProtocolErrors.to(reported::complete)))) {
             CompletableFuture<JsonNode> f = c.execute("slow");
             FakeMonitor.Request r = monitor.withheld().poll(5, TimeUnit.SECONDS);
             monitor.sendRaw("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, stray 'x'\"}}\r\n");
@@ -312,12 +303,7 @@ class QmpClientTest {
     void unknownIdIsDroppedAndReported() throws Exception {
         CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();
         monitor.withhold("slow");
-        try (QmpClient c = connect(QmpOptions.builder().connectionListener(new ConnectionListener() {
-            @Override
-            public void onProtocolError(QmpProtocolException problem) {
-                reported.complete(problem);
-            }
-        }))) {
+        try (QmpClient c = connect(QmpOptions.builder().connectionListener(ProtocolErrors.to(reported::complete)))) {
             CompletableFuture<JsonNode> f = c.execute("slow");
             FakeMonitor.Request r = monitor.withheld().poll(5, TimeUnit.SECONDS);
             monitor.sendRaw("{\"return\": {}, \"id\": \"someone-else-1\"}\r\n");
@@ -332,12 +318,7 @@ class QmpClientTest {
     @Test
     void malformedJsonInsideAnObject_isReportedAndTheConnectionSurvives() throws Exception {
         CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();
-        try (QmpClient c = connect(QmpOptions.builder().connectionListener(new ConnectionListener() {
-            @Override
-            public void onProtocolError(QmpProtocolException problem) {
-                reported.complete(problem);
-            }
-        }))) {
+        try (QmpClient c = connect(QmpOptions.builder().connectionListener(ProtocolErrors.to(reported::complete)))) {
             monitor.sendRaw("{\"return\": {\"a\": tru}, \"id\": \"qk1\"}\r\n");
             assertThat(reported.get(5, TimeUnit.SECONDS).getMessage()).contains("malformed JSON");
             assertThat(c.blocking().execute("query-status").get("running").asBoolean()).isTrue();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.qmp.testing.ProtocolErrors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,12 +115,7 @@ class QmpEventsTest {
     void malformedEventIsReported_notDelivered() throws Exception {
         CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();
         try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
-                .connectionListener(new ConnectionListener() {
-                    @Override
-                    public void onProtocolError(QmpProtocolException problem) {
-                        reported.complete(problem);
-                    }
-                }).build())) {
+                .connectionListener(ProtocolErrors.to(reported::complete)).build())) {
             List<QmpEvent> got = new CopyOnWriteArrayList<>();
             c.subscribe(null, null, got::add);
             monitor.sendRaw("{\"event\": 42, \"data\": []}\r\n");

@@ -8,10 +8,10 @@ import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpCommandException;
 import dev.qmpkit.qmp.QmpProtocolException;
 import dev.qmpkit.qmp.QmpOptions;
-import dev.qmpkit.qmp.ConnectionListener;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.qmp.testing.ProtocolErrors;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,12 +40,7 @@ class ApiInputIT {
     void badCallsAreRefusedAtOnce_hostileStringsArriveVerbatim_andTheConnectionSurvives(QemuBinary qemu)
             throws Exception {
         List<QmpProtocolException> protocolErrors = new CopyOnWriteArrayList<>();
-        QmpOptions options = QmpOptions.builder().connectionListener(new ConnectionListener() {
-            @Override
-            public void onProtocolError(QmpProtocolException problem) {
-                protocolErrors.add(problem);
-            }
-        }).build();
+        QmpOptions options = QmpOptions.builder().connectionListener(ProtocolErrors.to(protocolErrors::add)).build();
         try (QemuProcess p = QemuLauncher.builder(qemu).args("-M", "none", "-accel", "tcg", "-nodefaults")
                 .workDir(tmp).qmpOptions(options).build().start()) {
             QmpClient c = p.qmp();

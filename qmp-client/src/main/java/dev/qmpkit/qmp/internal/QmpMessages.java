@@ -289,11 +289,6 @@ public final class QmpMessages {
         return MAPPER.convertValue(node, type);
     }
 
-    /** @return a new empty object node */
-    public static ObjectNode object() {
-        return JsonNodeFactory.instance.objectNode();
-    }
-
     static String firstLine(String s) {
         if (s == null) {
             return "";

@@ -25,9 +25,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -38,24 +35,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * clones. The caller gets a prompt, explained failure; the pool replaces its dead members; no
  * process, descriptor, thread or work directory is left behind.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(180)
-class CloneFaultsIT {
+class CloneFaultsIT extends SavedTemplateTests {
 
-    private SavedTemplates templates;
-
-    @BeforeAll
-    void save() throws Exception {
-        templates = new SavedTemplates("qmpkit-clone-faults-");
-    }
-
-    @AfterAll
-    void delete() throws Exception {
-        templates.close();
-    }
-
-    static List<QemuBinary> qemus() {
-        return dev.qmpkit.qmp.testing.TestQemus.all();
+    CloneFaultsIT() {
+        super("qmpkit-clone-faults-");
     }
 
     /**
@@ -65,7 +49,7 @@ class CloneFaultsIT {
      * SIGKILL while QEMU waits for the rest.
      */
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void sigkillWhileTheCloneLoadsItsState_failsPromptlyWithTheCause_leavesNothing(QemuBinary qemu)
             throws Exception {
         Template t = templates.of(qemu);
@@ -150,7 +134,7 @@ class CloneFaultsIT {
     }
 
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void sigkillOfPausedPoolMembers_poolReplacesThem_acquireStillWorks_closeLeavesNothing(QemuBinary qemu)
             throws Exception {
         Template t = templates.of(qemu);

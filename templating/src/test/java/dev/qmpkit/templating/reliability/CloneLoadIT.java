@@ -24,9 +24,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,28 +33,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * 100 clone/stop cycles in a row. Processes, descriptors, sockets, threads and files are
  * counted before and after: nothing may accumulate.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(300)
-class CloneLoadIT {
+class CloneLoadIT extends SavedTemplateTests {
 
-    private SavedTemplates templates;
-
-    @BeforeAll
-    void save() throws Exception {
-        templates = new SavedTemplates("qmpkit-clone-load-");
-    }
-
-    @AfterAll
-    void delete() throws Exception {
-        templates.close();
-    }
-
-    static List<QemuBinary> qemus() {
-        return dev.qmpkit.qmp.testing.TestQemus.all();
+    CloneLoadIT() {
+        super("qmpkit-clone-load-");
     }
 
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void twentyClonesStartedAtOnce_allRunOnTheirOwn_andCloseLeavesNothing(QemuBinary qemu) throws Exception {
         Template t = templates.of(qemu);
         String version = t.manifest().qemu().version();
@@ -127,7 +111,7 @@ class CloneLoadIT {
     }
 
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void hundredSequentialCloneStopCycles_leakNoProcessFdSocketThreadOrFile(QemuBinary qemu) throws Exception {
         Template t = templates.of(qemu);
         String version = t.manifest().qemu().version();

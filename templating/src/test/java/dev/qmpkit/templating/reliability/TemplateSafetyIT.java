@@ -30,9 +30,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -43,9 +40,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code /proc/PID/fdinfo} and {@code maps}); hostile directory names inject nothing; a
  * manifest or state file edited by hand is refused before QEMU starts.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(180)
-class TemplateSafetyIT {
+class TemplateSafetyIT extends SavedTemplateTests {
 
     private static final Set<PosixFilePermission> GROUP_OR_OTHER = EnumSet.of(PosixFilePermission.GROUP_READ,
             PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
@@ -54,20 +50,8 @@ class TemplateSafetyIT {
     private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
 
-    private SavedTemplates templates;
-
-    @BeforeAll
-    void save() throws Exception {
-        templates = new SavedTemplates("qmpkit-template-safety-");
-    }
-
-    @AfterAll
-    void delete() throws Exception {
-        templates.close();
-    }
-
-    static List<QemuBinary> qemus() {
-        return dev.qmpkit.qmp.testing.TestQemus.all();
+    TemplateSafetyIT() {
+        super("qmpkit-template-safety-");
     }
 
     private static boolean readonlyRecipe(Template t) {
@@ -75,7 +59,7 @@ class TemplateSafetyIT {
     }
 
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void filesArePrivate_andACloneMapsTheTemplateRamPrivately_readOnlyOnQemu82Plus(QemuBinary qemu)
             throws Exception {
         Template t = templates.of(qemu);
@@ -146,7 +130,7 @@ class TemplateSafetyIT {
     }
 
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void hostileDirectoryNamesInjectNoOptionAndNoShellCommand(QemuBinary qemu) throws Exception {
         String version = qemu.executable().toString().contains("7.2") ? "7.2" : "10";
         String hostile = "x $(touch PWNED1) `touch PWNED2`; touch PWNED3 ,share=on,mem-path=/etc/passwd 'q\"\nz";
@@ -175,7 +159,7 @@ class TemplateSafetyIT {
     }
 
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void manifestOrStateEditedByHandIsRefusedBeforeAnyQemuStarts(QemuBinary qemu) throws Exception {
         Template t = templates.of(qemu);
         String version = t.manifest().qemu().version();
@@ -231,7 +215,7 @@ class TemplateSafetyIT {
      * does, naming the file. This pins the documented behaviour.
      */
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void ramFileChangedAfterSave_isDetectedByVerifyRamFilesAndRefusedBeforeAClone(QemuBinary qemu)
             throws Exception {
         Template t = templates.of(qemu);

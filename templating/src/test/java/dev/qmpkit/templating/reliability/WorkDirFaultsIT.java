@@ -22,11 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,29 +33,20 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Needs root for the mounts (CI and the dev machines run the suite as root; root also ignores
  * permission bits, so only a mount makes a directory truly unwritable).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(180)
-class WorkDirFaultsIT {
+class WorkDirFaultsIT extends SavedTemplateTests {
 
-    private SavedTemplates templates;
+    WorkDirFaultsIT() {
+        super("qmpkit-workdir-faults-");
+    }
 
     @BeforeAll
-    void save() throws Exception {
+    void requireRoot() {
         assertThat(System.getProperty("user.name")).as("these tests mount file systems").isEqualTo("root");
-        templates = new SavedTemplates("qmpkit-workdir-faults-");
-    }
-
-    @AfterAll
-    void delete() throws Exception {
-        templates.close();
-    }
-
-    static List<QemuBinary> qemus() {
-        return dev.qmpkit.qmp.testing.TestQemus.all();
     }
 
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void templateDirectoryFullAtSave_saveFailsClearly_noManifestNoStateFile(QemuBinary qemu) throws Exception {
         Path mnt = Files.createDirectories(templates.root().resolve("full-" + qemu.executable().hashCode()));
         run("mount", "-t", "tmpfs", "-o", "size=80m,mode=700", "tmpfs", mnt.toString());
@@ -91,7 +79,7 @@ class WorkDirFaultsIT {
     }
 
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void readOnlyTemplateOrCloneDirectory_failsClearlyBeforeAnyQemuStarts(QemuBinary qemu) throws Exception {
         Template t = templates.of(qemu);
         Path ro = Files.createDirectories(templates.root().resolve("ro-" + qemu.executable().hashCode()));
@@ -120,7 +108,7 @@ class WorkDirFaultsIT {
      * recipe opens the RAM file read-write, and the clone fails with QEMU's reason.
      */
     @ParameterizedTest
-    @MethodSource("qemus")
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void templateOnAReadOnlyMount_clonesOnQemu82Plus_failsClearlyOn72(QemuBinary qemu) throws Exception {
         Template t = templates.of(qemu);
         Path ro = Files.createDirectories(templates.root().resolve("ro-bind-" + qemu.executable().hashCode()));

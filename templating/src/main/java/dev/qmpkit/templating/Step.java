@@ -16,7 +16,7 @@ public enum Step {
     QUIT_TEMPLATE,
     /** fsync of the state and RAM files, atomic rename of the state file. */
     MAKE_DURABLE,
-    /** SHA-256 of the state and RAM files. */
+    /** SHA-256 of the state file and, with {@link SaveOptions.RamChecksum#FULL}, of the RAM files. */
     CHECKSUM,
     /** Writing {@code manifest.json} (temporary file, fsync, atomic rename). */
     WRITE_MANIFEST,

@@ -72,7 +72,9 @@ public final class Template {
      * Checks, without launching anything, that a clone can be started on {@code binary}: the
      * files exist with the recorded sizes, the state file's SHA-256 matches, the machine type
      * in the state file matches the manifest, and the binary is the QEMU version that saved the
-     * template. RAM files are not hashed here (see {@link #verifyRamFiles()}).
+     * template. A RAM file modified after the save is hashed and compared with its recorded
+     * checksum, or refused when none was recorded; unmodified RAM files are not read (see
+     * {@link #verifyRamFiles()}).
      *
      * @param binary the QEMU the clone would run; null for the manifest's
      * @throws ManifestMismatchException naming the file, what differs and the fix
@@ -83,12 +85,41 @@ public final class Template {
 
     /**
      * Proves the template's RAM files are unchanged since the save: hashes each one and
-     * compares with the manifest. Reads every byte (about 1-2 s per GiB).
+     * compares with the manifest. Reads every byte (about 1-3 s per GiB).
      *
      * @throws ManifestMismatchException naming the file whose checksum differs
+     *         ({@link ManifestMismatchException#what()} {@code sha256}), or, before reading
+     *         anything, a file whose checksum was never recorded (the template was saved with
+     *         {@link SaveOptions.RamChecksum#NONE}; {@code what()} {@code noRamChecksum}): record
+     *         them with {@link #recordRamChecksums()}
      */
     public void verifyRamFiles() {
         TemplateChecks.verifyRamChecksums(this);
+    }
+
+    /** @return whether the manifest records the SHA-256 of every RAM file (see {@link SaveOptions.RamChecksum}) */
+    public boolean hasRamChecksums() {
+        return manifest.backends().stream().allMatch(b -> b.sha256() != null);
+    }
+
+    /**
+     * Records the RAM checksums a save with {@link SaveOptions.RamChecksum#NONE} left out:
+     * hashes each RAM file that has none (about 1-3 s per GiB) and rewrites
+     * {@code manifest.json} atomically with a new fingerprint, keeping the save time. A RAM
+     * file modified after the save is refused instead, so a changed file is never recorded as
+     * the template. Clones may run meanwhile (they do not write the files); do not run it for
+     * the same directory from two processes at once. Does nothing when every checksum is
+     * already recorded.
+     *
+     * @return the template with the updated manifest (this object is immutable and keeps its
+     *         manifest); never null
+     * @throws ManifestMismatchException when a RAM file was modified after the save
+     *         ({@code what()} {@code noRamChecksum}), or the directory fails
+     *         {@link #open}'s checks, or the manifest cannot be written
+     * @throws ManifestCorruptException when the manifest on disk is unreadable or was edited
+     */
+    public Template recordRamChecksums() {
+        return new Template(directory, TemplateChecks.recordRamChecksums(this));
     }
 
     /**

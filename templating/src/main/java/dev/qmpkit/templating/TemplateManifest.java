@@ -19,7 +19,9 @@ import java.util.Objects;
  * @param backends each RAM backend and its file; never null, immutable
  * @param state the device-state file; never null
  * @param description the description the clones reuse (accelerator resolved); never null
- * @param fingerprint SHA-256 over all the fields above, so any edit is detected; never null
+ * @param fingerprint SHA-256 over all the fields above (a RAM checksum that was not recorded
+ *                    counts as {@code null}), so any edit is detected; never null in a
+ *                    manifest read from disk
  */
 public record TemplateManifest(
         int formatVersion,
@@ -97,7 +99,9 @@ public record TemplateManifest(
      * @param kind how the machine uses it; never null
      * @param sizeBytes the backend's and the file's size
      * @param file the file name, relative to the template directory; never null
-     * @param sha256 the file's SHA-256 at save time, lower-case hex; never null
+     * @param sha256 the file's SHA-256 at save time, lower-case hex; null when the template was
+     *               saved with {@link SaveOptions.RamChecksum#NONE} and
+     *               {@link Template#recordRamChecksums()} has not been run since
      */
     public record BackendFile(String id, RamBackend.Kind kind, long sizeBytes, String file, String sha256) {
         /** Validates. */
@@ -105,7 +109,6 @@ public record TemplateManifest(
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(file, "file");
-            Objects.requireNonNull(sha256, "sha256");
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A running VM that will become a template: started from a {@link VmDescription} with every
  * RAM backend a {@code memory-backend-file,share=on} on a file in the template directory.
- * Let the guest reach the state clones should start from, then {@link #save()}.
+ * Let the guest reach the state clones should start from, then {@link #save()} (or
+ * {@link #save(SaveOptions)}, e.g. to skip the RAM checksums so the save is flat in guest size).
  *
  * <pre>{@code
  * try (TemplateVm vm = TemplateVm.start(QemuBinary.system(), description, Path.of("/var/lib/tpl/web"))) {
@@ -134,12 +135,25 @@ public final class TemplateVm implements AutoCloseable {
     }
 
     /**
-     * Saves the template with no progress listener. See {@link #save(ProgressListener)}.
+     * Saves the template with the default options (full RAM checksums, no listener). See
+     * {@link #save(SaveOptions)}.
      *
      * @return the saved template
      */
     public Template save() {
-        return save(ProgressListener.NONE);
+        return save(SaveOptions.defaults());
+    }
+
+    /**
+     * Saves the template with full RAM checksums, reporting to {@code listener}. See
+     * {@link #save(SaveOptions)}.
+     *
+     * @param listener receives step and migration progress; never null
+     * @return the saved template
+     */
+    public Template save(ProgressListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return save(SaveOptions.builder().listener(listener).build());
     }
 
     /**
@@ -147,24 +161,30 @@ public final class TemplateVm implements AutoCloseable {
      * writes the device state ({@code file:} URI where QEMU supports it, otherwise a file
      * descriptor passed over the monitor socket; no shell), waits for completion through
      * MIGRATION events, quits QEMU, syncs the state and RAM files to disk, renames the state
-     * file into place, and writes {@code manifest.json} last. Blocks (typically well under a
-     * second plus the RAM checksums); do not call on a QMP I/O thread.
+     * file into place, hashes the files, and writes {@code manifest.json} last. Blocks; do not
+     * call on a QMP I/O thread.
      *
-     * @param listener receives step and migration progress; never null
+     * <p>Everything but the RAM checksums takes the same time for any guest size (a few
+     * milliseconds of {@code migrate}, about 300 KB of state). With
+     * {@link SaveOptions.RamChecksum#FULL} (the default) the save also reads every RAM file
+     * (about 1-3 s per GiB); with {@link SaveOptions.RamChecksum#NONE} it does not, and the
+     * checksums can be added later with {@link Template#recordRamChecksums()}.
+     *
+     * @param options how; never null
      * @return the saved template
      * @throws TemplateNotReadyException when the VM cannot be a template (nothing was changed)
      * @throws TemplateSaveException when a step failed (QEMU died, migration failed, I/O
      *         error): no manifest exists and QEMU was stopped
      * @throws IllegalStateException when the VM was already saved
      */
-    public Template save(ProgressListener listener) {
-        Objects.requireNonNull(listener, "listener");
+    public Template save(SaveOptions options) {
+        Objects.requireNonNull(options, "options");
         if (!saved.compareAndSet(false, true)) {
             throw new IllegalStateException("template " + directory + " was already saved (or a save was attempted); "
                     + "a template VM never runs again after a save");
         }
         try {
-            return SaveWorkflow.save(this, features(), listener);
+            return SaveWorkflow.save(this, features(), options);
         } catch (TemplateNotReadyException e) {
             // Nothing was changed: the caller may fix the VM and try again.
             saved.set(false);

@@ -8,6 +8,7 @@ import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.qmp.launch.QemuVersionProbe;
 import dev.qmpkit.templating.ProgressListener;
 import dev.qmpkit.templating.RamBackend;
+import dev.qmpkit.templating.SaveOptions;
 import dev.qmpkit.templating.Step;
 import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateManifest;
@@ -38,7 +39,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Saves a running {@link TemplateVm}: the steps of {@link TemplateVm#save(ProgressListener)}. */
+/** Saves a running {@link TemplateVm}: the steps of {@link TemplateVm#save(SaveOptions)}. */
 public final class SaveWorkflow {
 
     private static final Logger LOG = LoggerFactory.getLogger(SaveWorkflow.class);
@@ -63,7 +64,9 @@ public final class SaveWorkflow {
      * saves. Any later failure stops QEMU, removes the state file and throws
      * {@link TemplateSaveException}; the manifest is written last, so none exists then.
      */
-    public static Template save(TemplateVm vm, QemuFeatures features, ProgressListener listener) {
+    public static Template save(TemplateVm vm, QemuFeatures features, SaveOptions options) {
+        ProgressListener listener = options.listener();
+        boolean hashRam = options.ramChecksum() == SaveOptions.RamChecksum.FULL;
         Path dir = vm.directory();
         QmpClient c = vm.qmp();
         QemuProcess process = vm.process();
@@ -131,9 +134,11 @@ public final class SaveWorkflow {
             List<BackendFile> backends = new ArrayList<>();
             String[] stateSha = new String[1];
             steps.run(Step.CHECKSUM, () -> io(() -> {
+                // Hashing RAM files reads every byte (seconds per GiB); without it the save is flat in guest
+                // size, and clones then refuse RAM files modified after the save instead of hashing them.
                 for (RamBackend b : d.ramBackends()) {
                     backends.add(new BackendFile(b.id(), b.kind(), b.sizeBytes(), b.fileName(),
-                            Durable.sha256(dir.resolve(b.fileName()))));
+                            hashRam ? Durable.sha256(dir.resolve(b.fileName())) : null));
                 }
                 stateSha[0] = Durable.sha256(state);
             }));
@@ -151,8 +156,9 @@ public final class SaveWorkflow {
                             Duration.ofNanos(saveNanos).toMillis()),
                     d, null));
             steps.run(Step.WRITE_MANIFEST, () -> io(() -> ManifestIo.write(dir, manifest)));
-            LOG.info("saved template {} (QEMU {}, {}, state {} bytes in {} ms)", dir, features.version(), machine,
-                    manifest.state().sizeBytes(), manifest.state().saveMillis());
+            LOG.info("saved template {} (QEMU {}, {}, state {} bytes in {} ms, RAM checksums {})", dir,
+                    features.version(), machine, manifest.state().sizeBytes(), manifest.state().saveMillis(),
+                    hashRam ? "recorded" : "not recorded");
             return Template.open(dir);
         } catch (RuntimeException e) {
             Step failed = steps.current() == null ? Step.STOP : steps.current();

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class TemplateChecks {
 
     private static final Logger LOG = LoggerFactory.getLogger(TemplateChecks.class);
+    /** {@link ManifestMismatchException#what()} of a RAM file that cannot be verified for want of a checksum. */
+    public static final String NO_RAM_CHECKSUM = "noRamChecksum";
     private static final String RESAVE = " Fix: restore the template directory as it was saved, or save the template again.";
 
     /**
@@ -112,22 +115,20 @@ public final class TemplateChecks {
 
     /**
      * A RAM file modified after the save completed is hashed before a clone may use it (a
-     * copy made without preserving times is hashed once, then trusted while it stays as it is);
-     * one not modified since is not read, so a clone start stays cheap.
+     * copy made without preserving times is hashed once, then trusted while it stays as it is),
+     * or refused when the manifest has no checksum to compare it with; one not modified since
+     * is not read, so a clone start stays cheap.
      */
     private static void checkRamFilesUntouched(Template t) {
         Instant saved = Instant.parse(t.manifest().createdAt());
         for (BackendFile b : t.manifest().backends()) {
             Path f = t.directory().resolve(b.file());
-            BasicFileAttributes a;
-            try {
-                a = Files.readAttributes(f, BasicFileAttributes.class);
-            } catch (IOException e) {
-                throw new ManifestMismatchException(f, "missing", "cannot read template RAM file " + f + ": " + e
-                        + "." + RESAVE);
-            }
+            BasicFileAttributes a = attributes(f);
             if (!a.lastModifiedTime().toInstant().isAfter(saved)) {
                 continue;
+            }
+            if (b.sha256() == null) {
+                throw modifiedWithoutChecksum(t, b, f, a);
             }
             String key = f + "|" + a.size() + "|" + a.lastModifiedTime().toMillis() + "|" + a.fileKey();
             if (!VERIFIED_RAM_FILES.contains(key)) {
@@ -139,11 +140,95 @@ public final class TemplateChecks {
         }
     }
 
-    /** Hashes every RAM file and compares with the manifest. */
+    /** Hashes every RAM file and compares with the manifest; refuses when a checksum was not recorded. */
     public static void verifyRamChecksums(Template t) {
+        for (BackendFile b : t.manifest().backends()) {
+            Path f = t.directory().resolve(b.file());
+            if (b.sha256() == null) {
+                throw new ManifestMismatchException(f, NO_RAM_CHECKSUM, "cannot verify template RAM file " + f
+                        + " (backend '" + b.id() + "'): no checksum was recorded, because the template was saved with "
+                        + "SaveOptions.RamChecksum.NONE (QEMU " + t.manifest().qemu().version() + "). Fix: record "
+                        + "the checksums with Template.recordRamChecksums() (it hashes the files if none was "
+                        + "modified since the save), or save the template with SaveOptions.RamChecksum.FULL.");
+            }
+        }
         for (BackendFile b : t.manifest().backends()) {
             verifyRamChecksum(t, b, t.directory().resolve(b.file()));
         }
+    }
+
+    /**
+     * Hashes the RAM files whose checksum the manifest of {@code t}'s directory lacks and
+     * rewrites the manifest (fingerprint, temporary file, fsync, atomic rename). A file whose
+     * modification time is later than the save, before or after hashing, is refused: its
+     * bytes may no longer be what was saved, and recording them would bless a wrong base.
+     *
+     * @return the manifest now on disk
+     */
+    public static TemplateManifest recordRamChecksums(Template t) {
+        Path dir = t.directory();
+        // The manifest on disk, not t's: another Template (or process) may have recorded them already.
+        TemplateManifest m = ManifestIo.readChecked(dir);
+        if (m.backends().stream().allMatch(b -> b.sha256() != null)) {
+            return m;
+        }
+        Instant saved = Instant.parse(m.createdAt());
+        List<BackendFile> hashed = new ArrayList<>();
+        for (BackendFile b : m.backends()) {
+            if (b.sha256() != null) {
+                hashed.add(b);
+                continue;
+            }
+            Path f = dir.resolve(b.file());
+            BasicFileAttributes before = attributes(f);
+            if (before.lastModifiedTime().toInstant().isAfter(saved)) {
+                throw modifiedWithoutChecksum(t, b, f, before);
+            }
+            String sha;
+            try {
+                sha = Durable.sha256(f);
+            } catch (IOException e) {
+                throw new ManifestMismatchException(f, "unreadable", "cannot read template RAM file " + f + ": " + e
+                        + "." + RESAVE);
+            }
+            BasicFileAttributes after = attributes(f);
+            if (after.lastModifiedTime().toInstant().isAfter(saved)) {
+                throw modifiedWithoutChecksum(t, b, f, after);
+            }
+            hashed.add(new BackendFile(b.id(), b.kind(), b.sizeBytes(), b.file(), sha));
+        }
+        TemplateManifest updated = ManifestIo.sign(new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(),
+                m.machineType(), m.resolvedMachineType(), m.cloneRecipe(), hashed, m.state(), m.description(), null));
+        try {
+            ManifestIo.write(dir, updated);
+        } catch (IOException e) {
+            throw new ManifestMismatchException(dir.resolve(TemplateManifest.FILE_NAME), "unwritable",
+                    "cannot rewrite template manifest " + dir.resolve(TemplateManifest.FILE_NAME) + " with the RAM "
+                    + "checksums: " + e + ". The manifest is unchanged (it is replaced atomically). Fix: make the "
+                    + "template directory writable and retry.");
+        }
+        LOG.info("recorded the RAM checksums of template {}", dir);
+        return updated;
+    }
+
+    private static BasicFileAttributes attributes(Path f) {
+        try {
+            return Files.readAttributes(f, BasicFileAttributes.class);
+        } catch (IOException e) {
+            throw new ManifestMismatchException(f, "missing", "cannot read template RAM file " + f + ": " + e
+                    + "." + RESAVE);
+        }
+    }
+
+    private static ManifestMismatchException modifiedWithoutChecksum(Template t, BackendFile b, Path f,
+                                                                      BasicFileAttributes a) {
+        return new ManifestMismatchException(f, NO_RAM_CHECKSUM, "template RAM file " + f + " (backend '" + b.id()
+                + "') was modified at " + a.lastModifiedTime() + ", after the save at " + t.manifest().createdAt()
+                + " (QEMU " + t.manifest().qemu().version() + "), and cannot be verified: no checksum was recorded "
+                + "(the template was saved with SaveOptions.RamChecksum.NONE). It is refused, because a clone could "
+                + "run on a silently different base. Fix: if the template directory was copied, copy it again "
+                + "keeping modification times (cp -a, rsync -a); otherwise save the template again with the RAM "
+                + "checksum on (SaveOptions.RamChecksum.FULL, the default).");
     }
 
     private static void verifyRamChecksum(Template t, BackendFile b, Path f) {

@@ -18,13 +18,17 @@ import org.junit.jupiter.api.io.TempDir;
 class ManifestIoTest {
 
     private static TemplateManifest manifest(String machine) {
+        return manifest(machine, "ab");
+    }
+
+    private static TemplateManifest manifest(String machine, String ramSha) {
         VmDescription d = VmDescription.builder().machineType(machine).accel(Accel.TCG).ram(64L << 20)
                 .boot(Boot.kernel(Path.of("/k dir, \"x\"/kernel\n.bin")).withAppend("console=ttyS0")).build();
         return new TemplateManifest(TemplateManifest.FORMAT_VERSION, "2026-11-25T23:00:00Z",
                 new TemplateManifest.QemuInfo("10.0.2", "QEMU emulator version 10.0.2", "/usr/bin/qemu-system-x86_64",
                         List.of(), true),
                 machine, "pc-q35-10.0", TemplateManifest.CloneRecipe.READONLY_PRIVATE,
-                List.of(new TemplateManifest.BackendFile("ram0", RamBackend.Kind.MAIN, 64L << 20, "mem-ram0.ram", "ab")),
+                List.of(new TemplateManifest.BackendFile("ram0", RamBackend.Kind.MAIN, 64L << 20, "mem-ram0.ram", ramSha)),
                 new TemplateManifest.StateFile("state.bin", 1234, "cd", 7), d, null);
     }
 
@@ -43,5 +47,22 @@ class ManifestIoTest {
         assertThat(ManifestIo.fingerprint(read)).isEqualTo(signed.fingerprint());
         assertThat(ManifestIo.fingerprint(manifest("pc"))).isNotEqualTo(signed.fingerprint());
         assertThat(Files.getPosixFilePermissions(file)).isEqualTo(Durable.FILE_0600);
+    }
+
+    @Test
+    void manifestWithoutRamChecksumsRoundTripsWithANullHashCoveredByTheFingerprint(@TempDir Path dir)
+            throws Exception {
+        TemplateManifest signed = ManifestIo.sign(manifest("q35", null));
+        ManifestIo.write(dir, signed);
+        Path file = dir.resolve(TemplateManifest.FILE_NAME);
+        JsonNode backend = new ObjectMapper().readTree(file.toFile()).path("backends").get(0);
+        assertThat(backend.has("sha256")).as("the field is written, as null").isTrue();
+        assertThat(backend.get("sha256").isNull()).isTrue();
+        TemplateManifest read = new ObjectMapper().readValue(file.toFile(), TemplateManifest.class);
+        assertThat(read).isEqualTo(signed);
+        assertThat(read.backends().get(0).sha256()).isNull();
+        assertThat(ManifestIo.fingerprint(read)).isEqualTo(signed.fingerprint());
+        // Adding or removing a RAM checksum without re-signing is an edit like any other.
+        assertThat(ManifestIo.fingerprint(manifest("q35", "ab"))).isNotEqualTo(signed.fingerprint());
     }
 }

@@ -1,0 +1,93 @@
+package dev.qmpkit.templating;
+
+import java.util.Objects;
+
+/**
+ * How {@link TemplateVm#save(SaveOptions)} saves a template. Immutable; build with
+ * {@link #builder()}.
+ *
+ * <pre>{@code
+ * // save() in milliseconds whatever the guest's size; RAM checksums recorded later, off the critical path
+ * Template t = vm.save(SaveOptions.builder().ramChecksum(SaveOptions.RamChecksum.NONE).build());
+ * executor.submit(t::recordRamChecksums);
+ * }</pre>
+ *
+ * @param ramChecksum whether the save hashes the RAM files (default {@link RamChecksum#FULL});
+ *                    never null
+ * @param listener receives step and migration progress (default {@link ProgressListener#NONE});
+ *                 never null
+ */
+public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener) {
+
+    /** Validates. */
+    public SaveOptions {
+        Objects.requireNonNull(ramChecksum, "ramChecksum");
+        Objects.requireNonNull(listener, "listener");
+    }
+
+    /** @return the defaults: full RAM checksums, no listener */
+    public static SaveOptions defaults() {
+        return builder().build();
+    }
+
+    /** @return a builder with the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder initialised from these options */
+    public Builder toBuilder() {
+        return new Builder().ramChecksum(ramChecksum).listener(listener);
+    }
+
+    /**
+     * Whether a save records the SHA-256 of each RAM file in the manifest. The device-state
+     * file is always hashed (it is small, and every clone start checks it).
+     */
+    public enum RamChecksum {
+        /**
+         * The save reads every RAM file and records its SHA-256 (about 1-3 s per GiB of guest
+         * RAM on a disk; most of a large template's save time). {@link Template#verifyRamFiles()}
+         * can then prove the files unchanged, and a clone start hashes a RAM file whose
+         * modification time is later than the save (e.g. a copy that did not keep its times)
+         * and uses it only if it still matches. The default.
+         */
+        FULL,
+        /**
+         * The save records no RAM checksum, so it takes the same time for any guest size. Clones
+         * still refuse a RAM file whose modification time is later than the save (there is
+         * nothing to compare it with, so it is never trusted), and
+         * {@link Template#verifyRamFiles()} refuses to answer until the checksums are recorded
+         * with {@link Template#recordRamChecksums()} (which may run after the save, while
+         * clones already run). Copy such a template only with its modification times
+         * ({@code cp -a}, {@code rsync -a}).
+         */
+        NONE
+    }
+
+    /** Builds {@link SaveOptions}. Not thread-safe. */
+    public static final class Builder {
+        private RamChecksum ramChecksum = RamChecksum.FULL;
+        private ProgressListener listener = ProgressListener.NONE;
+
+        private Builder() {
+        }
+
+        /** @param mode whether to hash the RAM files (default FULL); never null @return this */
+        public Builder ramChecksum(RamChecksum mode) {
+            this.ramChecksum = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** @param listener receives progress; never null @return this */
+        public Builder listener(ProgressListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** @return the options */
+        public SaveOptions build() {
+            return new SaveOptions(ramChecksum, listener);
+        }
+    }
+}

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.reliability.Resources;
 import dev.qmpkit.templating.guest.BuiltinGuest;
 import dev.qmpkit.templating.guest.SerialLog;
 import dev.qmpkit.templating.inspect.UnsafeCapabilityException;
@@ -148,7 +149,7 @@ class TemplatingIT {
             // QEMU 8.2+: the clone holds the template file open read-only; 7.2 needs it writable (private mapping).
             Path ram = t.directory().resolve(t.manifest().backends().get(0).file());
             for (CloneVm c : clones) {
-                assertThat(openModes(c.pid(), ram)).as("open modes of the template RAM file in %s", c.name())
+                assertThat(Resources.openModes(c.pid(), ram)).as("open modes of the template RAM file in %s", c.name())
                         .isNotEmpty()
                         .allMatch(mode -> mode == (t.manifest().cloneRecipe()
                                 == TemplateManifest.CloneRecipe.READONLY_PRIVATE ? 0 : 2));
@@ -344,7 +345,7 @@ class TemplatingIT {
         Path work = Files.createDirectories(tmp.resolve("cycles-" + qemu.executable().toString().hashCode()));
         CloneOptions o = CloneOptions.builder().workDir(work).build();
         t.startClone(o).close(); // warm-up: lazily created client resources are not leaks
-        int fds = openFdCount();
+        int fds = Resources.now().fds();
         long children = ProcessHandle.current().children().count();
         for (int i = 0; i < 10; i++) {
             try (CloneVm c = t.startClone(o)) {
@@ -352,7 +353,7 @@ class TemplatingIT {
             }
         }
         assertThat(ProcessHandle.current().children().count()).isEqualTo(children);
-        assertThat(openFdCount()).isLessThanOrEqualTo(fds + 2);
+        assertThat(Resources.now().fds()).isLessThanOrEqualTo(fds + 2);
         try (Stream<Path> left = Files.list(work)) {
             assertThat(left).isEmpty();
         }
@@ -585,36 +586,6 @@ class TemplatingIT {
         }
         assertThatThrownBy(() -> Template.open(dir)).isInstanceOf(ManifestCorruptException.class)
                 .hasMessageContaining("did not finish");
-    }
-
-    /** @return the access mode (0 read-only, 1 write-only, 2 read-write) of each descriptor {@code pid} holds on {@code file} */
-    private static List<Integer> openModes(long pid, Path file) throws IOException {
-        List<Integer> modes = new ArrayList<>();
-        Path real = file.toRealPath();
-        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-            for (Path fd : fds.toList()) {
-                Path target;
-                try {
-                    target = Files.readSymbolicLink(fd);
-                } catch (IOException gone) {
-                    continue;
-                }
-                if (target.equals(real)) {
-                    String info = Files.readString(Path.of("/proc", Long.toString(pid), "fdinfo",
-                            fd.getFileName().toString()));
-                    String flags = info.lines().filter(l -> l.startsWith("flags:")).findFirst().orElseThrow()
-                            .substring("flags:".length()).trim();
-                    modes.add(Integer.parseInt(flags, 8) & 3);
-                }
-            }
-        }
-        return modes;
-    }
-
-    private static int openFdCount() throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) fds.count();
-        }
     }
 
     private static byte[] region(Path file, long offset, long length) throws IOException {

@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -110,6 +111,35 @@ public record Resources(int qemus, int fds, int sockets, int threads, int pooled
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * @param pid a process
+     * @param file a file; compared by its real path
+     * @return the access mode ({@code O_ACCMODE}: 0 read-only, 1 write-only, 2 read-write) of each
+     *         descriptor {@code pid} holds on {@code file}, from {@code /proc/PID/fdinfo}
+     */
+    public static List<Integer> openModes(long pid, Path file) throws IOException {
+        List<Integer> modes = new ArrayList<>();
+        Path real = file.toRealPath();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds.toList()) {
+                Path target;
+                try {
+                    target = Files.readSymbolicLink(fd);
+                } catch (IOException gone) {
+                    continue;
+                }
+                if (target.equals(real)) {
+                    String info = Files.readString(Path.of("/proc", Long.toString(pid), "fdinfo",
+                            fd.getFileName().toString()));
+                    String flags = info.lines().filter(l -> l.startsWith("flags:")).findFirst().orElseThrow()
+                            .substring("flags:".length()).trim();
+                    modes.add(Integer.parseInt(flags, 8) & 3);
+                }
+            }
+        }
+        return modes;
     }
 
     /** @return how many entries {@code dir} holds (0 when it does not exist) */

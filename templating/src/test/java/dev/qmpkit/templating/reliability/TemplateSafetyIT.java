@@ -103,23 +103,7 @@ class TemplateSafetyIT extends SavedTemplateTests {
 
     /** The clone's descriptors and mappings of the template RAM file, from /proc. */
     private static void checkMapping(long pid, Path ram, int expectedAccess, List<String> report) throws IOException {
-        List<Integer> modes = new ArrayList<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
-            for (Path fd : fds.toList()) {
-                Path target;
-                try {
-                    target = Files.readSymbolicLink(fd);
-                } catch (IOException gone) {
-                    continue;
-                }
-                if (target.equals(ram)) {
-                    String info = Files.readString(Path.of("/proc/" + pid + "/fdinfo/" + fd.getFileName()));
-                    String flags = info.lines().filter(l -> l.startsWith("flags:")).findFirst().orElseThrow()
-                            .substring("flags:".length()).trim();
-                    modes.add(Integer.parseInt(flags, 8) & O_ACCMODE);
-                }
-            }
-        }
+        List<Integer> modes = Resources.openModes(pid, ram);
         List<String> maps = Files.readAllLines(Path.of("/proc/" + pid + "/maps")).stream()
                 .filter(l -> l.endsWith(" " + ram)).map(l -> l.split("\\s+")[1]).toList();
         report.add("fd access modes " + modes.stream().map(m -> m == O_RDONLY ? "O_RDONLY" : m == O_RDWR ? "O_RDWR"

@@ -160,10 +160,7 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
                 p.releaseMessage(); // cancelled by the caller before it was sent
                 continue;
             }
-            pending.put(p.id, p);
-            if (p.id > highestWrittenId) {
-                highestWrittenId = p.id;
-            }
+            ByteBuf m = track(p);
             if (p.fd != null) {
                 // The descriptor and its command go out back to back in this task, so nothing
                 // else is written between them; QEMU answers the fd's payload byte with one
@@ -171,8 +168,6 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
                 strayErrorsExpected++;
                 channel.write(p.fd, channel.voidPromise());
             }
-            ByteBuf m = p.message;
-            p.message = null;
             channel.write(m, channel.voidPromise());
             armTimeout(p);
             written++;
@@ -184,6 +179,20 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
             // Producers outpaced this batch: let reads and other channels run before the next one.
             loop.execute(drainTask);
         }
+    }
+
+    /**
+     * Records a command about to be written, so its reply is routed and a late one is known as
+     * ours (ids up to {@code highestWrittenId}); event loop only.
+     *
+     * @return the command's message, now owned by the caller to write
+     */
+    private ByteBuf track(PendingCommand p) {
+        pending.put(p.id, p);
+        highestWrittenId = Math.max(highestWrittenId, p.id);
+        ByteBuf m = p.message;
+        p.message = null;
+        return m;
     }
 
     private void armTimeout(PendingCommand p) {
@@ -336,11 +345,7 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
         long id = owner.nextId();
         PendingCommand p = new PendingCommand(id, "qmp_capabilities",
                 QmpMessages.encodeCommand(channel.alloc(), "qmp_capabilities", id, args, false), null, greetingTimeoutNanos);
-        pending.put(id, p);
-        highestWrittenId = Math.max(highestWrittenId, id);
-        ByteBuf m = p.message;
-        p.message = null;
-        channel.writeAndFlush(m, channel.voidPromise());
+        channel.writeAndFlush(track(p), channel.voidPromise());
         p.future.whenComplete((r, e) -> {
             if (phase != Phase.NEGOTIATING) {
                 return;
@@ -532,10 +537,5 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
     @Override
     public String toString() {
         return "QmpConnection[" + peer + ", " + phase + "]";
-    }
-
-    /** @return the number of commands awaiting replies; event loop only (tests) */
-    int pendingCount() {
-        return pending.size();
     }
 }

@@ -7,9 +7,9 @@ import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpEvent;
 import dev.qmpkit.qmp.QmpException;
 import dev.qmpkit.qmp.QmpTimeoutException;
+import dev.qmpkit.qmp.command.MigrationStatus;
 import dev.qmpkit.templating.ProgressListener;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class Migrations {
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
-    private static final Set<String> TERMINAL = Set.of("completed", "failed", "cancelled");
     private static final long POLL_MILLIS = 50;
 
     private Migrations() {
@@ -54,7 +53,7 @@ public final class Migrations {
     public static void run(QmpClient client, String command, Object arguments, Duration timeout, String vmName,
                            ProgressListener listener) {
         CompletableFuture<QmpEvent> terminal = client.awaitEvent("MIGRATION",
-                e -> TERMINAL.contains(e.data().path("status").asText()), timeout);
+                e -> isFinal(e.data().path("status").asText()), timeout);
         EventSubscription progress = client.subscribe("MIGRATION", null,
                 e -> report(listener, vmName, e.data().path("status").asText(), -1));
         try {
@@ -74,7 +73,7 @@ public final class Migrations {
                         lastBytes = bytes;
                         report(listener, vmName, s, bytes);
                     }
-                    if (TERMINAL.contains(s)) {
+                    if (isFinal(s)) {
                         LOG.debug("{}: migration {} seen by polling before its event", vmName, s);
                         status = s;
                         break;
@@ -104,6 +103,10 @@ public final class Migrations {
             terminal.cancel(false);
             progress.close();
         }
+    }
+
+    private static boolean isFinal(String status) {
+        return MigrationStatus.fromQapi(status).isFinal();
     }
 
     private static void report(ProgressListener l, String vm, String status, long bytes) {

@@ -9,6 +9,7 @@ import dev.qmpkit.templating.CloneOptions;
 import dev.qmpkit.templating.ClonePool;
 import dev.qmpkit.templating.CloneVm;
 import dev.qmpkit.templating.MemoryUsage;
+import dev.qmpkit.templating.SaveOptions;
 import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateManifest;
 import dev.qmpkit.templating.TemplateVm;
@@ -29,7 +30,8 @@ import java.util.stream.Stream;
 
 /**
  * The templating benchmark (issue 3) with the built-in guest on QEMU (TCG): save time and
- * state size per guest RAM size; clone spawn-to-running against bare {@code qemu -M none}
+ * state size per guest RAM size, with the RAM checksums (the default) and without them
+ * ({@link SaveOptions.RamChecksum#NONE}, plus the deferred {@code recordRamChecksums()}); clone spawn-to-running against bare {@code qemu -M none}
  * spawn-to-QMP, interleaved in the same run; warm-pool acquire; clone Pss against the
  * cold-booted template VM of the same guest.
  *
@@ -129,6 +131,32 @@ public final class TemplateBench {
         saveSteps.clear();
         System.out.printf("%5d MiB: save steps (ms): %s%n", mib, saveBreakdown);
         report.add(String.format("| (diagnosis) save() steps, %d MiB guest (ms) | %s | | |", mib, saveBreakdown));
+
+        // The same guest saved without RAM checksums (a second template VM, its own fresh RAM file),
+        // then the checksums recorded after the fact, as a caller would do off the critical path.
+        Path flatDir = work.resolve("tpl-" + mib + "-nochecksum");
+        double flatMs;
+        Template flat;
+        try (TemplateVm vm = TemplateVm.start(binary, description, flatDir)) {
+            SerialLog.awaitReady(vm.serialLog(), Duration.ofSeconds(60));
+            SerialLog.await(vm.serialLog(), l -> l.counts().size() >= 2, Duration.ofSeconds(60));
+            long s0 = System.nanoTime();
+            flat = vm.save(SaveOptions.builder().ramChecksum(SaveOptions.RamChecksum.NONE).listener(saveSteps).build());
+            flatMs = ms(System.nanoTime() - s0);
+        }
+        String flatBreakdown = saveSteps.medians();
+        saveSteps.clear();
+        long r0 = System.nanoTime();
+        flat.recordRamChecksums();
+        double recordMs = ms(System.nanoTime() - r0);
+        System.out.printf("%5d MiB: save(RamChecksum.NONE) %.0f ms, migrate %d ms, state %,d bytes; steps (ms): %s; "
+                + "recordRamChecksums() afterwards %.0f ms%n", mib, flatMs, flat.manifest().state().saveMillis(),
+                flat.manifest().state().sizeBytes(), flatBreakdown, recordMs);
+        report.add(String.format("| (diagnosis) save(RamChecksum.NONE) steps, %d MiB guest (ms) | %s | | |", mib,
+                flatBreakdown));
+        report.add(String.format("| save, %d MiB guest, RamChecksum.NONE: migrate (ms) / whole save() (ms) / state file "
+                + "(bytes); recordRamChecksums() later (ms) | %d / %.0f / %,d; %.0f | flat across sizes | see below |",
+                mib, flat.manifest().state().saveMillis(), flatMs, flat.manifest().state().sizeBytes(), recordMs));
         System.out.printf("%5d MiB: cold boot to READY %.0f ms; cold VM %s; save %.0f ms in total, migrate %d ms, "
                 + "state %,d bytes%n", mib, coldBootMs, cold, saveMs, m.state().saveMillis(), m.state().sizeBytes());
         if (mib == firstSize()) {
@@ -149,7 +177,7 @@ public final class TemplateBench {
                 mib, hashMs, scanMs, nonZeroMiB));
         report.add(String.format("| save, %d MiB guest: migrate (ms) / whole save() (ms) / state file (bytes) | %d / %.0f / %,d "
                 + "| flat across sizes | see below |", mib, m.state().saveMillis(), saveMs, m.state().sizeBytes()));
-        saves.add(new double[] {mib, m.state().saveMillis(), saveMs, m.state().sizeBytes()});
+        saves.add(new double[] {mib, m.state().saveMillis(), saveMs, m.state().sizeBytes(), flatMs});
 
         // Clone starts interleaved with bare 'qemu -M none' starts, so load drift hits both alike.
         int n = intOpt("starts", 21);
@@ -196,6 +224,10 @@ public final class TemplateBench {
                 + "migrate %s, state %s, whole save() %s | flat | %s |", a[0], b[0], mig, total, state,
                 mig <= 1.5 ? "flat" : "grows", state <= 1.5 ? "flat" : "grows", total <= 1.5 ? "flat" : "grows",
                 mig <= 1.5 && state <= 1.5 ? (total <= 1.5 ? "yes" : "migrate and state yes; whole save() **no**") : "**no**"));
+        double flat = b[4] / a[4];
+        report.add(String.format("| save(RamChecksum.NONE) from %.0f MiB to %.0f MiB: whole save() x%.2f (%.0f ms to %.0f ms) | "
+                + "%s | flat | %s |", a[0], b[0], flat, a[4], b[4], flat <= 1.5 ? "flat" : "grows",
+                flat <= 1.5 ? "yes" : "**no**"));
     }
 
     private final StepTimes saveSteps = new StepTimes();

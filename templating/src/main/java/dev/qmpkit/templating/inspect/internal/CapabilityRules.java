@@ -1,10 +1,10 @@
 package dev.qmpkit.templating.inspect.internal;
 
+import static dev.qmpkit.qmp.Futures.await;
 import static dev.qmpkit.templating.inspect.QemuFeatures.MAPPED_RAM;
 import static dev.qmpkit.templating.inspect.QemuFeatures.POSTCOPY_RAM;
 import static dev.qmpkit.templating.inspect.QemuFeatures.RELEASE_RAM;
 import static dev.qmpkit.templating.inspect.QemuFeatures.X_IGNORE_SHARED;
-import static dev.qmpkit.templating.inspect.internal.Qmp.await;
 
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.command.MigrationCapabilityStatus;

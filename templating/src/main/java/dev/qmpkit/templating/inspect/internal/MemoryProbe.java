@@ -1,6 +1,6 @@
 package dev.qmpkit.templating.inspect.internal;
 
-import static dev.qmpkit.templating.inspect.internal.Qmp.await;
+import static dev.qmpkit.qmp.Futures.await;
 import static dev.qmpkit.templating.inspect.internal.Qmp.awaitOrNull;
 import static dev.qmpkit.templating.inspect.internal.Qmp.bool;
 import static dev.qmpkit.templating.inspect.internal.Qmp.text;

@@ -10,10 +10,6 @@ final class Qmp {
     private Qmp() {
     }
 
-    static <T> T await(CompletableFuture<T> future) {
-        return Futures.await(future);
-    }
-
     /** @return the value, or null when QEMU answered with an error (e.g. a property this version lacks) */
     static <T> T awaitOrNull(CompletableFuture<T> future) {
         try {

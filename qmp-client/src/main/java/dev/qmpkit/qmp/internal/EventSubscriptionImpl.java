@@ -117,10 +117,6 @@ final class EventSubscriptionImpl implements EventSubscription, Runnable {
         return dropped.get();
     }
 
-    boolean isClosed() {
-        return closed;
-    }
-
     @Override
     public void close() {
         if (!closed) {

@@ -128,10 +128,6 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
         return channel;
     }
 
-    String peer() {
-        return peer;
-    }
-
     // ---- write path (any thread) ----
 
     /** Queues a command; the caller has validated it and holds its future. */

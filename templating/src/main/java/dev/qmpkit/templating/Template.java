@@ -114,9 +114,9 @@ public final class Template {
      * @return the template with the updated manifest (this object is immutable and keeps its
      *         manifest); never null
      * @throws ManifestMismatchException when a RAM file was modified after the save
-     *         ({@code what()} {@code noRamChecksum}), or the directory fails
-     *         {@link #open}'s checks, or the manifest cannot be written
+     *         ({@code what()} {@code noRamChecksum}), or the directory fails {@link #open}'s checks
      * @throws ManifestCorruptException when the manifest on disk is unreadable or was edited
+     * @throws TemplatingException when the manifest cannot be rewritten (it is left as it was)
      */
     public Template recordRamChecksums() {
         return new Template(directory, TemplateChecks.recordRamChecksums(this));

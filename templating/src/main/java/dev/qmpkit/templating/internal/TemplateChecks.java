@@ -7,6 +7,7 @@ import dev.qmpkit.templating.RamBackend;
 import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateManifest;
 import dev.qmpkit.templating.TemplateManifest.BackendFile;
+import dev.qmpkit.templating.TemplatingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -33,6 +35,7 @@ public final class TemplateChecks {
      * manifest in this JVM, so a pool of clones pays for a suspicious file once.
      */
     private static final Set<String> VERIFIED_RAM_FILES = ConcurrentHashMap.newKeySet();
+    private static final Map<Path, Object> RECORD_LOCKS = new ConcurrentHashMap<>();
 
     private TemplateChecks() {
     }
@@ -167,6 +170,14 @@ public final class TemplateChecks {
      */
     public static TemplateManifest recordRamChecksums(Template t) {
         Path dir = t.directory();
+        // One recorder per directory in this JVM: a second caller waits, then finds them recorded
+        // instead of hashing again and racing for the manifest's temporary file.
+        synchronized (RECORD_LOCKS.computeIfAbsent(dir, d -> new Object())) {
+            return recordRamChecksumsLocked(t, dir);
+        }
+    }
+
+    private static TemplateManifest recordRamChecksumsLocked(Template t, Path dir) {
         // The manifest on disk, not t's: another Template (or process) may have recorded them already.
         TemplateManifest m = ManifestIo.readChecked(dir);
         if (m.backends().stream().allMatch(b -> b.sha256() != null)) {
@@ -202,10 +213,9 @@ public final class TemplateChecks {
         try {
             ManifestIo.write(dir, updated);
         } catch (IOException e) {
-            throw new ManifestMismatchException(dir.resolve(TemplateManifest.FILE_NAME), "unwritable",
-                    "cannot rewrite template manifest " + dir.resolve(TemplateManifest.FILE_NAME) + " with the RAM "
-                    + "checksums: " + e + ". The manifest is unchanged (it is replaced atomically). Fix: make the "
-                    + "template directory writable and retry.");
+            throw new TemplatingException("cannot rewrite template manifest " + dir.resolve(TemplateManifest.FILE_NAME)
+                    + " with the RAM checksums: " + e + ". The manifest is unchanged (it is replaced atomically). "
+                    + "Fix: make the template directory writable and retry.", e);
         }
         LOG.info("recorded the RAM checksums of template {}", dir);
         return updated;

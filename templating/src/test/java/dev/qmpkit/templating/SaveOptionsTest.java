@@ -1,0 +1,23 @@
+package dev.qmpkit.templating;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class SaveOptionsTest {
+
+    @Test
+    void theDefaultHashesTheRamFiles_soASaveIsVerifiableUnlessTheCallerOptsOut() {
+        assertThat(SaveOptions.defaults().ramChecksum()).isEqualTo(SaveOptions.RamChecksum.FULL);
+        assertThat(SaveOptions.defaults().listener()).isSameAs(ProgressListener.NONE);
+        ProgressListener l = new ProgressListener() {
+        };
+        SaveOptions flat = SaveOptions.builder().ramChecksum(SaveOptions.RamChecksum.NONE).listener(l).build();
+        assertThat(flat.toBuilder().build()).isEqualTo(flat);
+        assertThat(flat.toBuilder().ramChecksum(SaveOptions.RamChecksum.FULL).build().listener()).isSameAs(l);
+        assertThatThrownBy(() -> SaveOptions.builder().ramChecksum(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new SaveOptions(SaveOptions.RamChecksum.NONE, null))
+                .isInstanceOf(NullPointerException.class);
+    }
+}

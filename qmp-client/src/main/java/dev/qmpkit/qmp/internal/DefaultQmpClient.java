@@ -26,6 +26,7 @@ import io.netty.util.Timeout;
 import java.io.FileDescriptor;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -394,13 +395,13 @@ public final class DefaultQmpClient implements QmpClient, QmpConnection.Owner {
                     + (greeting != null && greeting.offers("oob") ? " offers it; QmpOptions.enableOob is off)"
                     : " does not offer it)"));
         }
-        long id = ids.incrementAndGet();
+        long id = nextId();
         ByteBuf message = QmpMessages.encodeCommand(ByteBufAllocator.DEFAULT, command, id, arguments, oob);
         ConnectionState s = state;
         if (s != ConnectionState.RUNNING || c == null) {
             message.release();
             return CompletableFuture.failedFuture(new QmpConnectionException("cannot send QMP command '" + command
-                    + "': the client is " + s.name().toLowerCase() + " (" + peer + ")"));
+                    + "': the client is " + s.name().toLowerCase(Locale.ROOT) + " (" + peer + ")"));
         }
         Duration timeout = commandOptions.timeout() != null ? commandOptions.timeout() : options.commandTimeout();
         PendingCommand p = new PendingCommand(id, command, message, fd, timeout.toNanos());

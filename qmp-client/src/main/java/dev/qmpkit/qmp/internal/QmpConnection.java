@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -312,7 +313,7 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
             case AWAIT_GREETING -> {
                 if (in.kind() != QmpMessages.Kind.GREETING) {
                     failHandshake(new QmpProtocolException("the peer's first message is not a QEMU QMP greeting "
-                            + "(got a " + in.kind().name().toLowerCase() + " message); is " + peer + " a QMP monitor?"));
+                            + "(got a " + in.kind().name().toLowerCase(Locale.ROOT) + " message); is " + peer + " a QMP monitor?"));
                     return;
                 }
                 Greeting g;

@@ -174,7 +174,7 @@ public record VmDescription(
     /** Builds a {@link VmDescription}. Not thread-safe. */
     public static final class Builder {
         private String machineType = "q35";
-        private Accel accel = Accel.AUTO;
+        private Accel accel = Accel.TCG;
         private int cpus = 1;
         private final List<RamBackend> ramBackends = new ArrayList<>();
         private Boot boot;
@@ -193,7 +193,12 @@ public record VmDescription(
             return this;
         }
 
-        /** @param accel the accelerator (default {@link Accel#AUTO}); never null @return this */
+        /**
+         * @param accel the accelerator; default {@link Accel#TCG}, QEMU's own default, because
+         *              {@link Accel#AUTO} picks KVM wherever {@code /dev/kvm} opens, and nested KVM
+         *              can hang guests; never null
+         * @return this
+         */
         public Builder accel(Accel accel) {
             this.accel = Objects.requireNonNull(accel, "accel");
             return this;

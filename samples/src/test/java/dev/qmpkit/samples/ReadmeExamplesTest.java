@@ -1,0 +1,48 @@
+package dev.qmpkit.samples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Every line of the README's Java examples is a line of {@link ReadmeExamplesIT}, which runs them. */
+class ReadmeExamplesTest {
+
+    @Test
+    void readmeJavaExamplesAreTheOnesTheTestRuns() throws IOException {
+        Path root = Path.of("").toAbsolutePath();
+        Path readme = root.resolveSibling("README.md");
+        if (!Files.exists(readme)) {
+            readme = root.resolve("README.md"); // run from the repository root
+        }
+        Path it = Path.of("src/test/java/dev/qmpkit/samples/ReadmeExamplesIT.java");
+        if (!Files.exists(it)) {
+            it = root.resolve("samples").resolve(it);
+        }
+        Set<String> tested = Files.readAllLines(it).stream().map(String::strip).collect(Collectors.toSet());
+        List<String> snippetLines = javaBlocks(Files.readAllLines(readme));
+        assertThat(snippetLines).as("the README has Java examples").hasSizeGreaterThan(10);
+        assertThat(snippetLines).as("README Java lines missing from ReadmeExamplesIT").allMatch(tested::contains);
+    }
+
+    private static List<String> javaBlocks(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        boolean in = false;
+        for (String l : lines) {
+            if (l.startsWith("```")) {
+                in = l.equals("```java");
+                continue;
+            }
+            if (in && !l.isBlank()) {
+                out.add(l.strip());
+            }
+        }
+        return out;
+    }
+}

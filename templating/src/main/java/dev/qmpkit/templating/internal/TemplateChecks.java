@@ -88,13 +88,7 @@ public final class TemplateChecks {
         TemplateManifest m = t.manifest();
         checkFiles(dir, m);
         Path state = dir.resolve(m.state().file());
-        String sha;
-        try {
-            sha = Durable.sha256(state);
-        } catch (IOException e) {
-            throw new ManifestMismatchException(state, "unreadable", "cannot read template state " + state + ": " + e
-                    + "." + RESAVE);
-        }
+        String sha = sha256(state, "template state");
         if (!sha.equals(m.state().sha256())) {
             throw new ManifestMismatchException(state, "sha256", "template state file " + state
                     + " has SHA-256 " + sha + " but the manifest recorded " + m.state().sha256()
@@ -195,13 +189,7 @@ public final class TemplateChecks {
             if (before.lastModifiedTime().toInstant().isAfter(saved)) {
                 throw modifiedWithoutChecksum(t, b, f, before);
             }
-            String sha;
-            try {
-                sha = Durable.sha256(f);
-            } catch (IOException e) {
-                throw new ManifestMismatchException(f, "unreadable", "cannot read template RAM file " + f + ": " + e
-                        + "." + RESAVE);
-            }
+            String sha = sha256(f, "template RAM file");
             BasicFileAttributes after = attributes(f);
             if (after.lastModifiedTime().toInstant().isAfter(saved)) {
                 throw modifiedWithoutChecksum(t, b, f, after);
@@ -243,13 +231,7 @@ public final class TemplateChecks {
 
     private static void verifyRamChecksum(Template t, BackendFile b, Path f) {
         {
-            String sha;
-            try {
-                sha = Durable.sha256(f);
-            } catch (IOException e) {
-                throw new ManifestMismatchException(f, "unreadable", "cannot read template RAM file " + f + ": " + e
-                        + "." + RESAVE);
-            }
+            String sha = sha256(f, "template RAM file");
             if (!sha.equals(b.sha256())) {
                 throw new ManifestMismatchException(f, "sha256", "template RAM file " + f + " (backend '" + b.id()
                         + "') has SHA-256 " + sha + " but was saved as " + b.sha256() + " (QEMU "
@@ -257,6 +239,16 @@ public final class TemplateChecks {
                         + "that ran again, a clone with a shared mapping, or a RAM discard on QEMU before 8.2). Every "
                         + "clone of it is suspect." + RESAVE);
             }
+        }
+    }
+
+    /** SHA-256 of a template file; an unreadable file refuses the clone like a changed one. */
+    private static String sha256(Path f, String what) {
+        try {
+            return Durable.sha256(f);
+        } catch (IOException e) {
+            throw new ManifestMismatchException(f, "unreadable", "cannot read " + what + " " + f + ": " + e + "."
+                    + RESAVE);
         }
     }
 

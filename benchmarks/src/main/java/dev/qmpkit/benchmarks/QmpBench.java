@@ -105,18 +105,13 @@ public final class QmpBench {
         Path dir = Files.createTempDirectory("qmpkit-bench-");
         Path rawSocket = dir.resolve("raw.sock");
         Path controlSocket = dir.resolve("control.sock");
-        // The launcher owns the client's monitor and refuses a second -mon; the baseline's
-        // monitor comes from a config file, so both talk to the very same QEMU process.
-        Path cfg = dir.resolve("raw-monitor.cfg");
-        Files.writeString(cfg, "[chardev \"rawqmp\"]\n  backend = \"socket\"\n  path = \"" + rawSocket + "\"\n"
-                + "  server = \"on\"\n  wait = \"off\"\n\n[mon \"rawmon\"]\n  chardev = \"rawqmp\"\n  mode = \"control\"\n\n"
-                // A control: the client on a server-mode monitor like the baseline's, to tell the
-                // client's cost from any difference between the two kinds of monitor socket.
-                + "[chardev \"controlqmp\"]\n  backend = \"socket\"\n  path = \"" + controlSocket + "\"\n"
-                + "  server = \"on\"\n  wait = \"off\"\n\n[mon \"controlmon\"]\n  chardev = \"controlqmp\"\n"
-                + "  mode = \"control\"\n");
+        // Two more monitors of the very same QEMU process, served by QEMU: the raw baseline's, and
+        // a control: the client on a server-mode monitor like the baseline's, to tell the
+        // client's cost from any difference between the two kinds of monitor socket.
         QemuLauncher launcher = QemuLauncher.builder(binary)
-                .args("-M", "none", "-accel", "tcg", "-readconfig", cfg.toString())
+                .args("-M", "none", "-accel", "tcg")
+                .extraMonitor(rawSocket)
+                .extraMonitor(controlSocket)
                 .workDir(dir)
                 .name("qmpbench")
                 .build();
@@ -192,7 +187,7 @@ public final class QmpBench {
                 idFormat(raw, pid);
             }
         } finally {
-            deleteQuietly(cfg, rawSocket, controlSocket, dir);
+            deleteQuietly(rawSocket, controlSocket, dir);
         }
     }
 

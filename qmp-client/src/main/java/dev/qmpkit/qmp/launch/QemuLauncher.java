@@ -7,7 +7,11 @@ import dev.qmpkit.qmp.QmpOptions;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * needs and no longer, and a QEMU that exits early (a bad option) fails the start at once
  * with the command line and the tail of QEMU's stderr.
  *
+ * <p>The launcher owns the SDK's monitor and refuses {@code -qmp} and {@code -mon} in the
+ * arguments; another tool that should attach to the same QEMU gets a monitor of its own with
+ * {@link Builder#extraMonitor(Path)}.
+ *
  * <pre>{@code
  * QemuLauncher launcher = QemuLauncher.builder(QemuBinary.system())
  *     .args("-M", "none", "-accel", "tcg")
@@ -48,6 +56,7 @@ public final class QemuLauncher {
     private static final Logger LOG = LoggerFactory.getLogger(QemuLauncher.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,40}");
     private static final String MONITOR_ID = "qmpkit-qmp";
+    private static final String EXTRA_MONITOR_ID = "qmpkit-extra";
     /** Options that would add a second monitor or detach QEMU from the launcher. */
     private static final Set<String> RESERVED = Set.of("qmp", "qmp-pretty", "mon", "daemonize");
     /** Options that choose a display themselves, so the launcher must not add {@code -display none}. */
@@ -71,6 +80,7 @@ public final class QemuLauncher {
     private final Duration startTimeout;
     private final Duration stopTimeout;
     private final QmpOptions qmpOptions;
+    private final List<Path> extraMonitors;
 
     private QemuLauncher(Builder b) {
         this.binary = b.binary;
@@ -80,6 +90,7 @@ public final class QemuLauncher {
         this.startTimeout = b.startTimeout;
         this.stopTimeout = b.stopTimeout;
         this.qmpOptions = b.qmpOptions;
+        this.extraMonitors = List.copyOf(b.extraMonitors);
     }
 
     /** @param binary the QEMU to run; never null @return a builder */
@@ -95,6 +106,11 @@ public final class QemuLauncher {
     /** @return the user's QEMU arguments (without the ones the launcher adds); never null, immutable */
     public List<String> args() {
         return args;
+    }
+
+    /** @return the absolute socket paths of the extra monitors, in the order added; never null, immutable */
+    public List<Path> extraMonitors() {
+        return extraMonitors;
     }
 
     /**
@@ -143,6 +159,7 @@ public final class QemuLauncher {
         private Process watchdog;
 
         CompletableFuture<QemuProcess> begin() {
+            checkExtraMonitors();
             info = QemuVersionProbe.probe(binary);
             runDir = RunDir.create(workDir, name);
             try {
@@ -200,7 +217,7 @@ public final class QemuLauncher {
             if (error == null) {
                 if (settled.compareAndSet(false, true)) {
                     QemuProcess qemu = new QemuProcess(name, binary, info.version(), command, runDir, process,
-                            watchdog, client, stopTimeout, this);
+                            watchdog, client, stopTimeout, extraMonitors, this);
                     LOG.info("QEMU {} {} running (pid {}), monitor ready", name, info.version(), process.pid());
                     if (!result.complete(qemu)) {
                         qemu.close();
@@ -274,6 +291,40 @@ public final class QemuLauncher {
                 }
             }
             runDir.delete();
+            deleteExtraMonitorSockets();
+        }
+    }
+
+    /**
+     * QEMU unlinks whatever is at a server socket's path before it binds, so an existing file
+     * there would be silently replaced; and a missing parent fails only inside QEMU.
+     */
+    private void checkExtraMonitors() {
+        for (Path socket : extraMonitors) {
+            if (!Files.isDirectory(socket.getParent())) {
+                throw new QemuLaunchException("the directory of extra monitor socket " + socket
+                        + " does not exist or is not a directory; create it (mode 0700) before starting QEMU", null);
+            }
+            if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+                throw new QemuLaunchException("extra monitor socket " + socket + " already exists (another QEMU "
+                        + "serving it, or a leftover); QEMU would replace it. Remove it or choose another path", null);
+            }
+        }
+    }
+
+    /** QEMU may leave its server sockets behind when it is killed; they are its files, not the caller's. */
+    private void deleteExtraMonitorSockets() {
+        for (Path socket : extraMonitors) {
+            try {
+                // Only a socket: whatever else appeared at the path after QEMU exited is not ours.
+                if (Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+                    Files.deleteIfExists(socket);
+                }
+            } catch (NoSuchFileException e) {
+                // QEMU removed it itself, or never got to create it
+            } catch (IOException e) {
+                LOG.warn("cannot delete extra monitor socket {}: {}", socket, e.toString());
+            }
         }
     }
 
@@ -318,6 +369,14 @@ public final class QemuLauncher {
         cmd.add(QemuOption.of("socket").set("id", MONITOR_ID).set("path", socket).toString());
         cmd.add("-mon");
         cmd.add(QemuOption.keyValues().set("chardev", MONITOR_ID).set("mode", "control").toString());
+        for (int i = 0; i < extraMonitors.size(); i++) {
+            String id = EXTRA_MONITOR_ID + (i + 1);
+            cmd.add("-chardev");
+            cmd.add(QemuOption.of("socket").set("id", id).set("path", extraMonitors.get(i))
+                    .set("server", true).set("wait", false).toString());
+            cmd.add("-mon");
+            cmd.add(QemuOption.keyValues().set("chardev", id).set("mode", "control").toString());
+        }
         if (args.stream().noneMatch(a -> DISPLAY.contains(optionName(a)))) {
             cmd.add("-display");
             cmd.add("none");
@@ -348,6 +407,7 @@ public final class QemuLauncher {
         private Duration startTimeout = Duration.ofSeconds(15);
         private Duration stopTimeout = Duration.ofSeconds(5);
         private QmpOptions qmpOptions = QmpOptions.defaults();
+        private final List<Path> extraMonitors = new ArrayList<>();
 
         private Builder(QemuBinary binary) {
             this.binary = Objects.requireNonNull(binary, "binary");
@@ -434,6 +494,46 @@ public final class QemuLauncher {
         /** @param options options for the monitor client; never null @return this */
         public Builder qmpOptions(QmpOptions options) {
             this.qmpOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Adds a further QMP monitor that QEMU itself serves on a Unix socket, so another tool
+         * ({@code qmpkit check --socket PATH}, QEMU's {@code qmp-shell}, a second
+         * {@link QmpClient#connect}) can attach to the QEMU this launcher starts. Repeatable;
+         * each call adds one monitor ({@code -chardev socket,server=on,wait=off} plus
+         * {@code -mon mode=control}). The socket exists once {@link #start()} returns, and
+         * {@link QemuProcess#close()} deletes it if QEMU left it behind.
+         *
+         * <p>QEMU creates the socket with the process umask, typically readable and writable
+         * by others, and QMP has no authentication: whoever can connect controls the VM. Put
+         * the socket in a private directory (mode 0700), e.g. one made with
+         * {@code Files.createTempDirectory}.
+         *
+         * @param socket where QEMU listens; never null. Relative paths are resolved against
+         *               the current directory; the absolute path may be at most 107 bytes
+         *               (a Unix socket's limit). Its directory must exist and the path itself
+         *               must not, when {@link #start()} runs (otherwise start throws
+         *               {@link QemuLaunchException}), since QEMU would replace the file
+         * @return this
+         * @throws IllegalArgumentException when the path is too long, is the root or was already added
+         */
+        public Builder extraMonitor(Path socket) {
+            Objects.requireNonNull(socket, "socket");
+            Path abs = socket.toAbsolutePath().normalize();
+            if (abs.getFileName() == null) {
+                throw new IllegalArgumentException("extra monitor socket path " + socket + " names no file");
+            }
+            int bytes = abs.toString().getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > RunDir.MAX_SOCKET_PATH_BYTES) {
+                throw new IllegalArgumentException("extra monitor socket path " + abs + " is " + bytes
+                        + " bytes, more than a Unix socket allows (" + RunDir.MAX_SOCKET_PATH_BYTES
+                        + "); choose a shorter path");
+            }
+            if (extraMonitors.contains(abs)) {
+                throw new IllegalArgumentException("extra monitor socket " + abs + " was already added");
+            }
+            extraMonitors.add(abs);
             return this;
         }
 

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A QEMU child process started by {@link QemuLauncher}, with its connected monitor.
  * {@link #close()} stops it (QMP {@code quit}, then SIGTERM, then SIGKILL, by PID) and deletes
- * its private run directory. A JVM shutdown hook stops processes still running at exit, and a
+ * its private run directory and any extra monitor sockets QEMU left behind. A JVM shutdown hook stops processes still running at exit, and a
  * JVM killed with SIGKILL leaves no QEMU behind either (QEMU's {@code exit-with-parent} where
  * supported, otherwise a tiny watchdog process that kills QEMU when the JVM's pipe closes).
  *
@@ -42,11 +42,12 @@ public final class QemuProcess implements AutoCloseable {
     private final CompletableFuture<Integer> exit;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final List<Path> extraMonitors;
     private final LiveProcesses.Child child;
 
     QemuProcess(String name, QemuBinary binary, QemuVersion version, List<String> commandLine, RunDir runDir,
                 Process process, Process watchdog, QmpClient client, Duration stopTimeout,
-                LiveProcesses.Child child) {
+                List<Path> extraMonitors, LiveProcesses.Child child) {
         this.name = name;
         this.binary = binary;
         this.version = version;
@@ -57,6 +58,7 @@ public final class QemuProcess implements AutoCloseable {
         this.client = Objects.requireNonNull(client, "client");
         this.stopTimeout = stopTimeout;
         this.exit = process.onExit().thenApply(Process::exitValue);
+        this.extraMonitors = List.copyOf(extraMonitors);
         this.child = child;
     }
 
@@ -98,6 +100,16 @@ public final class QemuProcess implements AutoCloseable {
         return runDir.path();
     }
 
+    /**
+     * @return the absolute socket paths of the monitors added with
+     *         {@link QemuLauncher.Builder#extraMonitor(Path)}, in that order; QEMU serves them
+     *         until it exits, and {@link #close()} deletes any it left behind; never null,
+     *         immutable, empty when none were added
+     */
+    public List<Path> extraMonitors() {
+        return extraMonitors;
+    }
+
     /** @return whether the process is still running */
     public boolean isAlive() {
         return process.isAlive();
@@ -121,7 +133,8 @@ public final class QemuProcess implements AutoCloseable {
 
     /**
      * Stops QEMU ('quit', waiting the launcher's stop timeout, then SIGTERM, then SIGKILL),
-     * closes the monitor client and deletes the run directory. Idempotent; a concurrent call
+     * closes the monitor client and deletes the run directory and leftover extra monitor
+     * sockets (clients connected to those see their connection close). Idempotent; a concurrent call
      * waits for the first to finish. Blocks: from a future's callback (which may run on the
      * client's I/O thread, where the reply to 'quit' cannot be read) use {@link #closeAsync()}.
      */

@@ -3,8 +3,12 @@ package dev.qmpkit.qmp.launch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpConnectionException;
+import dev.qmpkit.qmp.QmpEndpoint;
+import dev.qmpkit.qmp.QmpEvent;
 import dev.qmpkit.qmp.QmpException;
+import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.qmp.command.RunState;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -15,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,6 +58,39 @@ class QemuLauncherIT {
         assertThat(p.qmp().closeFuture()).isDone();
         p.close(); // idempotent
         assertThat(p.watchdog() == null || !p.watchdog().isAlive()).as("watchdog stopped").isTrue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void extraMonitorServesASecondClientAndIsDeletedOnClose(QemuBinary qemu) throws Exception {
+        Path own = Files.createDirectories(tmp.resolve("tools"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path socket = own.resolve("extra, monitor.sock");
+        QemuLauncher launcher = none(qemu).workDir(tmp).extraMonitor(socket).build();
+        QemuProcess p = launcher.start();
+        try (p; QmpClient second = QmpClient.connect(QmpEndpoint.unix(socket), QmpOptions.defaults())
+                .get(10, TimeUnit.SECONDS)) {
+            assertThat(p.extraMonitors()).containsExactly(socket);
+            assertThat(second.qemuVersion()).isEqualTo(p.version());
+            assertThat(second.commands().queryStatus().get(10, TimeUnit.SECONDS).status()).isEqualTo(RunState.RUNNING);
+            // Events go to every monitor: the second tool sees what the SDK's client does to the VM.
+            CompletableFuture<QmpEvent> stopped = second.awaitEvent("STOP", null, Duration.ofSeconds(10));
+            p.qmp().execute("stop").get(10, TimeUnit.SECONDS);
+            assertThat(stopped.get(10, TimeUnit.SECONDS).name()).isEqualTo("STOP");
+            assertThat(second.commands().queryStatus().get(10, TimeUnit.SECONDS).status()).isEqualTo(RunState.PAUSED);
+        }
+        assertThat(alive(p.pid())).isFalse();
+        assertThat(socket).as("QEMU's socket removed on close").doesNotExist();
+        assertThat(own).isEmptyDirectory();
+        assertThat(p.runDir()).doesNotExist();
+        // A killed QEMU cannot remove its socket; close() does, so the launcher can start again.
+        try (QemuProcess killed = launcher.start()) {
+            assertThat(socket).exists();
+            killed.kill();
+            killed.onExit().get(5, TimeUnit.SECONDS);
+            assertThat(socket).as("left behind by SIGKILL").exists();
+        }
+        assertThat(socket).doesNotExist();
     }
 
     @ParameterizedTest

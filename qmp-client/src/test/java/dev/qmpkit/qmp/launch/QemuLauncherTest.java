@@ -56,6 +56,60 @@ class QemuLauncherTest {
     }
 
     @Test
+    void extraMonitorsAreServerSocketsAfterTheLaunchersOwn() {
+        QemuLauncher l = QemuLauncher.builder(BIN).args("-M", "none")
+                .extraMonitor(Path.of("/run/a,b/extra.sock")).extraMonitor(Path.of("/run/c/../d/two.sock")).build();
+        assertThat(l.extraMonitors()).containsExactly(Path.of("/run/a,b/extra.sock"), Path.of("/run/d/two.sock"));
+        List<String> cmd = l.commandLine(OLD, Path.of("/s"));
+        assertThat(cmd).containsSubsequence(
+                "-mon", "chardev=qmpkit-qmp,mode=control",
+                "-chardev", "socket,id=qmpkit-extra1,path=/run/a,,b/extra.sock,server=on,wait=off",
+                "-mon", "chardev=qmpkit-extra1,mode=control",
+                "-chardev", "socket,id=qmpkit-extra2,path=/run/d/two.sock,server=on,wait=off",
+                "-mon", "chardev=qmpkit-extra2,mode=control",
+                "-M", "none");
+        assertThat(QemuLauncher.builder(BIN).build().commandLine(OLD, Path.of("/s")))
+                .noneMatch(a -> a.contains("qmpkit-extra"));
+    }
+
+    @Test
+    void extraMonitorPathsAreValidated() {
+        assertThatThrownBy(() -> QemuLauncher.builder(BIN).extraMonitor(null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("socket");
+        Path tooLong = Path.of("/tmp/" + "x".repeat(100) + ".sock");
+        assertThatThrownBy(() -> QemuLauncher.builder(BIN).extraMonitor(tooLong))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("more than a Unix socket allows (107)").hasMessageContaining(tooLong.toString());
+        Path fits = Path.of("/" + "y".repeat(101) + ".sock"); // exactly 107 bytes
+        assertThat(QemuLauncher.builder(BIN).extraMonitor(fits).build().extraMonitors()).containsExactly(fits);
+        assertThatThrownBy(() -> QemuLauncher.builder(BIN).extraMonitor(Path.of("/x.sock"))
+                .extraMonitor(Path.of("/./x.sock")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already added");
+        assertThatThrownBy(() -> QemuLauncher.builder(BIN).extraMonitor(Path.of("/")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(QemuLauncher.builder(BIN).extraMonitor(Path.of("rel.sock")).build().extraMonitors().get(0))
+                .isEqualTo(Path.of("rel.sock").toAbsolutePath());
+    }
+
+    @Test
+    void extraMonitorWithAMissingDirectoryOrAnExistingFileFailsBeforeQemuRuns(@TempDir Path tmp) throws Exception {
+        Path inMissingDir = tmp.resolve("nope/extra.sock");
+        // The binary does not exist: these checks must fail before anything is spawned or probed.
+        QemuBinary absent = QemuBinary.of(tmp.resolve("no-qemu"));
+        assertThatThrownBy(() -> QemuLauncher.builder(absent).extraMonitor(inMissingDir).workDir(tmp).build().start())
+                .isInstanceOf(QemuLaunchException.class)
+                .hasMessageContaining(inMissingDir.toString()).hasMessageContaining("does not exist");
+        Path existing = Files.writeString(tmp.resolve("taken.sock"), "user data");
+        assertThatThrownBy(() -> QemuLauncher.builder(absent).extraMonitor(existing).workDir(tmp).build().start())
+                .isInstanceOf(QemuLaunchException.class)
+                .hasMessageContaining(existing.toString()).hasMessageContaining("already exists");
+        assertThat(Files.readString(existing)).as("the existing file is left alone").isEqualTo("user data");
+        try (var s = Files.list(tmp)) {
+            assertThat(s).as("no run directory created").containsExactly(existing);
+        }
+    }
+
+    @Test
     void exitWithParentIsUsedWhereQemuHasIt() {
         QemuLauncher l = QemuLauncher.builder(BIN).args("-M", "none").build();
         assertThat(l.commandLine(NEW, Path.of("/s"))).containsSubsequence("-run-with", "exit-with-parent=on");

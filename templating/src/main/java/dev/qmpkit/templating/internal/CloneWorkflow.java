@@ -120,7 +120,7 @@ public final class CloneWorkflow {
             String mac = o.nic() ? steps.run(Step.IDENTITY, () -> hotplugNic(c, d)) : null;
             if (o.resume()) {
                 steps.run(Step.RESUME, () -> {
-                    Futures.await(c.execute("cont"));
+                    Futures.await(c.commands().cont());
                 });
             }
             Duration total = Duration.ofNanos(System.nanoTime() - spawn);
@@ -200,10 +200,8 @@ public final class CloneWorkflow {
         RANDOM.nextBytes(b);
         // 52:54:00 is QEMU's own prefix (locally administered).
         String mac = String.format("52:54:00:%02x:%02x:%02x", b[0] & 0xff, b[1] & 0xff, b[2] & 0xff);
-        Futures.await(c.execute("netdev_add", Map.of("type", "user", "id", NETDEV_ID)));
+        Futures.await(c.commands().netdevAdd("user", NETDEV_ID, Map.of()));
         Map<String, Object> dev = new LinkedHashMap<>();
-        dev.put("driver", "virtio-net-pci");
-        dev.put("id", NIC_ID);
         dev.put("netdev", NETDEV_ID);
         dev.put("mac", mac);
         // No option ROM: a NIC hot-plugged into a running clone never PXE-boots, and some installs
@@ -212,7 +210,7 @@ public final class CloneWorkflow {
         if (d.hotplugPort() && CommandLines.isPcie(d.machineType())) {
             dev.put("bus", VmDescription.HOTPLUG_PORT_ID);
         }
-        Futures.await(c.execute("device_add", dev));
+        Futures.await(c.commands().deviceAdd("virtio-net-pci", NIC_ID, dev));
         return mac;
     }
 

@@ -1,12 +1,12 @@
 package dev.qmpkit.templating.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.EventSubscription;
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpEvent;
 import dev.qmpkit.qmp.QmpException;
 import dev.qmpkit.qmp.QmpTimeoutException;
+import dev.qmpkit.qmp.command.MigrationInfo;
 import dev.qmpkit.qmp.command.MigrationStatus;
 import dev.qmpkit.templating.ProgressListener;
 import java.time.Duration;
@@ -66,14 +66,14 @@ public final class Migrations {
                     status = terminal.get(POLL_MILLIS, TimeUnit.MILLISECONDS).data().path("status").asText();
                     break;
                 } catch (TimeoutException poll) {
-                    JsonNode info = Futures.await(client.execute("query-migrate"));
-                    String s = info.path("status").asText("");
-                    long bytes = info.path("ram").path("transferred").asLong(-1);
+                    MigrationInfo info = Futures.await(client.commands().queryMigrate());
+                    String s = info.status().qapiName();
+                    long bytes = info.ram() == null ? -1 : info.ram().transferred();
                     if (bytes != lastBytes && bytes >= 0) {
                         lastBytes = bytes;
                         report(listener, vmName, s, bytes);
                     }
-                    if (isFinal(s)) {
+                    if (info.status().isFinal()) {
                         LOG.debug("{}: migration {} seen by polling before its event", vmName, s);
                         status = s;
                         break;
@@ -92,7 +92,8 @@ public final class Migrations {
             if (!"completed".equals(status)) {
                 String desc = "";
                 try {
-                    desc = Futures.await(client.execute("query-migrate")).path("error-desc").asText("");
+                    String d = Futures.await(client.commands().queryMigrate()).errorDesc();
+                    desc = d == null ? "" : d;
                 } catch (QmpException ignored) {
                     // QEMU may exit after a failed incoming migration; the caller adds its stderr.
                 }

@@ -138,7 +138,7 @@ public final class TemplateAndClone {
             Created created = createTemplate(s.qemu(), description, work.resolve("template"), guestTimeout(s.guest()),
                     progress);
             Template template = created.template();
-            Path ramFile = ramFile(template);
+            Path ramFile = template.ramFiles().get(0);
             String shaBefore = sha256(ramFile);
 
             // 4 and 5. Start the clones all at once, prove each alive, measure their memory.
@@ -242,7 +242,7 @@ public final class TemplateAndClone {
         Template template = Template.open(dir);
         template.verify(qemu);
         // The template's serial log tells where its counter stood when it was saved.
-        long templateCounter = lastCounter(dir.resolve("serial.log"));
+        long templateCounter = lastCounter(template.serialLog().orElse(null));
         List<DemoReport.CloneInfo> clones;
         List<CloneVm> running = startClones(template, count, progress, qemu);
         try {
@@ -475,10 +475,6 @@ public final class TemplateAndClone {
         }
         Arrays.sort(t);
         return t[1];
-    }
-
-    private static Path ramFile(Template template) {
-        return template.directory().resolve(template.manifest().backends().get(0).file());
     }
 
     private static boolean ramFileMatchesManifest(Template template) {

@@ -4,7 +4,11 @@ import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.templating.internal.CloneWorkflow;
 import dev.qmpkit.templating.internal.ManifestIo;
 import dev.qmpkit.templating.internal.TemplateChecks;
+import dev.qmpkit.templating.internal.TemplateLaunch;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 
 /**
@@ -56,6 +60,20 @@ public final class Template {
     /** @return the manifest; never null */
     public TemplateManifest manifest() {
         return manifest;
+    }
+
+    /** @return the template's RAM files (absolute), one per backend in manifest order; never null */
+    public List<Path> ramFiles() {
+        return manifest.backends().stream().map(b -> directory.resolve(b.file())).toList();
+    }
+
+    /**
+     * @return the template VM's serial log as it was when the template was saved (it tells
+     *         where the guest stood), or empty when the description turned the serial log off
+     */
+    public Optional<Path> serialLog() {
+        Path log = directory.resolve(TemplateLaunch.SERIAL_LOG);
+        return manifest.description().serialLog() && Files.exists(log) ? Optional.of(log) : Optional.empty();
     }
 
     /** @return the description clones run with; never null */

@@ -180,7 +180,7 @@ class SaveOptionsIT {
     }
 
     private static Path ramFile(Template t) {
-        return t.directory().resolve(t.manifest().backends().get(0).file());
+        return t.ramFiles().get(0);
     }
 
     /** A copy of the template directory made of symbolic links, with its own manifest file. */

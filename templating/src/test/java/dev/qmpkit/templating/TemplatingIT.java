@@ -147,7 +147,7 @@ class TemplatingIT {
             }
             assertThat(guids).hasSize(5).doesNotContain(s.templateGuid());
             // QEMU 8.2+: the clone holds the template file open read-only; 7.2 needs it writable (private mapping).
-            Path ram = t.directory().resolve(t.manifest().backends().get(0).file());
+            Path ram = t.ramFiles().get(0);
             for (CloneVm c : clones) {
                 assertThat(Resources.openModes(c.pid(), ram)).as("open modes of the template RAM file in %s", c.name())
                         .isNotEmpty()
@@ -167,7 +167,7 @@ class TemplatingIT {
             Path dump = tmp.resolve("clone-" + version + ".pmem");
             Futures.await(first.qmp().execute("pmemsave", Map.of("val", BuiltinGuest.PATTERN_START,
                     "size", BuiltinGuest.PATTERN_BYTES, "filename", dump.toString())));
-            Path ramFile = t.directory().resolve(t.manifest().backends().get(0).file());
+            Path ramFile = t.ramFiles().get(0);
             assertThat(BuiltinGuest.firstPatternMismatch(dump, BuiltinGuest.PATTERN_START)).isEmpty();
             assertThat(region(dump, 0, BuiltinGuest.PATTERN_BYTES))
                     .isEqualTo(region(ramFile, BuiltinGuest.PATTERN_START, BuiltinGuest.PATTERN_BYTES));
@@ -183,7 +183,7 @@ class TemplatingIT {
         }
         // The clones ran and wrote, yet the template file is unchanged.
         t.verifyRamFiles();
-        assertThat(BuiltinGuest.readCounter(t.directory().resolve(t.manifest().backends().get(0).file()), 0))
+        assertThat(BuiltinGuest.readCounter(t.ramFiles().get(0), 0))
                 .isEqualTo(s.counterAtSave());
     }
 

@@ -46,7 +46,7 @@ class CloneLoadIT extends SavedTemplateTests {
         Template t = templates.of(qemu);
         String version = t.manifest().qemu().version();
         Path work = Files.createDirectories(templates.root().resolve("twenty-" + version));
-        long counterAtSave = BuiltinGuest.readCounter(t.directory().resolve(t.manifest().backends().get(0).file()), 0);
+        long counterAtSave = BuiltinGuest.readCounter(t.ramFiles().get(0), 0);
         int templateFiles = Resources.entries(t.directory());
         Resources before = Resources.settle(r -> r.qemus() == 0, Duration.ofSeconds(5));
         int n = 20;

@@ -64,7 +64,7 @@ class TemplateSafetyIT extends SavedTemplateTests {
             throws Exception {
         Template t = templates.of(qemu);
         String version = t.manifest().qemu().version();
-        Path ram = t.directory().resolve(t.manifest().backends().get(0).file()).toRealPath();
+        Path ram = t.ramFiles().get(0).toRealPath();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(t.directory()))).isEqualTo("rwx------");
         try (Stream<Path> files = Files.list(t.directory())) {
             for (Path f : files.toList()) {
@@ -128,7 +128,7 @@ class TemplateSafetyIT extends SavedTemplateTests {
                 String id = t.manifest().backends().get(0).id();
                 String memPath = Futures.await(c.qmp().execute("qom-get",
                         Map.of("path", "/objects/" + id, "property", "mem-path"))).asText();
-                assertThat(memPath).isEqualTo(t.directory().resolve(t.manifest().backends().get(0).file()).toString());
+                assertThat(memPath).isEqualTo(t.ramFiles().get(0).toString());
                 assertThat(Futures.await(c.qmp().execute("qom-get",
                         Map.of("path", "/objects/" + id, "property", "share"))).asBoolean()).isFalse();
                 assertThat(Futures.await(c.qmp().execute("query-status")).path("status").asText())

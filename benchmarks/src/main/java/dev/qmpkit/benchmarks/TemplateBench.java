@@ -164,7 +164,7 @@ public final class TemplateBench {
         }
         // Diagnosis of save()'s growth with RAM size: hashing the RAM file alone, and how
         // little of it the guest wrote (what a hole-skipping checksum would have to hash).
-        Path ramFile = dir.resolve(m.backends().get(0).file());
+        Path ramFile = template.ramFiles().get(0);
         long h0 = System.nanoTime();
         sha256(ramFile);
         double hashMs = ms(System.nanoTime() - h0);

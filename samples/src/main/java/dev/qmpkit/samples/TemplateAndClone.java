@@ -12,6 +12,7 @@ import dev.qmpkit.samples.cli.Context;
 import dev.qmpkit.samples.cli.Progress;
 import dev.qmpkit.samples.cli.QemuChoice;
 import dev.qmpkit.samples.cli.TextTable;
+import dev.qmpkit.samples.cli.WorkFiles;
 import dev.qmpkit.samples.linux.LinuxGuest;
 import dev.qmpkit.templating.Accel;
 import dev.qmpkit.templating.Boot;
@@ -112,7 +113,7 @@ public final class TemplateAndClone {
         // On Ctrl-C the launcher's own hook stops every QEMU; this one removes the RAM file and the rest.
         Thread cleanup = new Thread(() -> {
             try {
-                deleteTree(work);
+                WorkFiles.deleteTree(work);
             } catch (IOException e) {
                 // the JVM is exiting: nothing more can be done
             }
@@ -174,7 +175,7 @@ public final class TemplateAndClone {
             return verdict(report, ctx);
         } finally {
             if (s.workDir() == null) {
-                deleteTree(work);
+                WorkFiles.deleteTree(work);
                 removeHook(cleanup);
             } else {
                 progress.step("files kept in %s", work);
@@ -547,17 +548,6 @@ public final class TemplateAndClone {
         }
         try (Stream<Path> s = Files.list(dir)) {
             return s.findAny().isEmpty();
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 

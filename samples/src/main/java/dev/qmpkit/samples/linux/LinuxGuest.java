@@ -2,6 +2,7 @@ package dev.qmpkit.samples.linux;
 
 import dev.qmpkit.samples.cli.CliFailure;
 import dev.qmpkit.samples.cli.Progress;
+import dev.qmpkit.samples.cli.WorkFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -103,7 +104,7 @@ public record LinuxGuest(Path kernel, Path initramfs, String append, String kern
             }
             throw last;
         } finally {
-            deleteTree(build);
+            WorkFiles.deleteTree(build);
         }
     }
 
@@ -129,7 +130,7 @@ public record LinuxGuest(Path kernel, Path initramfs, String append, String kern
         }
         Files.writeString(out.resolve("complete"), pkg + "\n");
         Path target = root.resolve(pkg);
-        deleteTree(target);
+        WorkFiles.deleteTree(target);
         try {
             Files.move(out, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
@@ -248,14 +249,4 @@ public record LinuxGuest(Path kernel, Path initramfs, String append, String kern
         return output;
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

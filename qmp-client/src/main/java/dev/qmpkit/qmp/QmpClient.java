@@ -138,7 +138,9 @@ public interface QmpClient extends AutoCloseable {
      * @param arguments the command's arguments; may be null
      * @return the command's return value
      * @throws UnsupportedOperationException when the transport cannot pass descriptors
-     *         (TCP, or the NIO fallback when the native transport is unavailable)
+     *         (TCP, or the NIO fallback when the native transport is unavailable), or when the
+     *         JVM hides the descriptor's number: start it with
+     *         {@code --add-opens java.base/java.io=ALL-UNNAMED} (the message says so)
      * @throws IllegalArgumentException when {@code fd} is not open
      */
     CompletableFuture<JsonNode> executeWithFd(FileDescriptor fd, String command, Object arguments);

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Chooses how QEMU reads or writes the device-state file, without a shell where possible:
  * a {@code file:} URI (QEMU 8.2+), else a file descriptor passed over the monitor socket
- * ({@code getfd}, then {@code fd:NAME}), else, only when the transport cannot pass
- * descriptors, {@code exec:cat} with the path quoted for {@code /bin/sh}.
+ * ({@code getfd}, then {@code fd:NAME}), else, only when the client cannot pass descriptors
+ * (a transport without them, or a JVM without {@code --add-opens java.base/java.io}),
+ * {@code exec:cat} with the path quoted for {@code /bin/sh}.
  */
 public final class StateChannel implements Closeable {
 
@@ -54,7 +55,7 @@ public final class StateChannel implements Closeable {
             return new StateChannel("fd:" + FD_NAME, raf);
         } catch (UnsupportedOperationException e) {
             raf.close();
-            LOG.info("the monitor transport cannot pass file descriptors ({}); using exec:cat for {}", e.getMessage(), p);
+            LOG.info("cannot pass the state file's descriptor to QEMU ({}); using exec:cat for {}", e.getMessage(), p);
             return new StateChannel(execUri(path, write), null);
         } catch (RuntimeException e) {
             raf.close();

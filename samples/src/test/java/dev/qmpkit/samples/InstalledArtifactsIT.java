@@ -250,7 +250,7 @@ class InstalledArtifactsIT {
     }
 
     static {
-        // Fail early with a clear message when QEMU or a JDK newer than 17 is missing.
+        // Fail early with a clear message when QEMU is missing; say early which JDK the consumer runs on.
         TestQemus.all();
         Jdks.newest();
     }

@@ -2,30 +2,17 @@ package dev.qmpkit.qmp.launch;
 
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpClient;
-import dev.qmpkit.qmp.QmpListener;
 import dev.qmpkit.qmp.QmpOptions;
-import java.io.File;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Starts QEMU as a child process with a QMP monitor on a Unix socket in a private run
@@ -42,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * arguments; another tool that should attach to the same QEMU gets a monitor of its own with
  * {@link Builder#extraMonitor(Path)}.
  *
+ * <p>A launcher is also the description of one start that a {@link QemuStarter} receives,
+ * so code that starts QEMU for its callers can be given another starter (a test double, or
+ * one that adjusts every launch with {@link #toBuilder()}).
+ *
  * <pre>{@code
  * QemuLauncher launcher = QemuLauncher.builder(QemuBinary.system())
  *     .args("-M", "none", "-accel", "tcg")
@@ -53,16 +44,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class QemuLauncher {
 
-    private static final Logger LOG = LoggerFactory.getLogger(QemuLauncher.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,40}");
-    private static final String MONITOR_ID = "qmpkit-qmp";
-    private static final String EXTRA_MONITOR_ID = "qmpkit-extra";
-    /** Options that would add a second monitor or detach QEMU from the launcher. */
-    private static final Set<String> RESERVED = Set.of("qmp", "qmp-pretty", "mon", "daemonize");
-    /** Options that choose a display themselves, so the launcher must not add {@code -display none}. */
-    private static final Set<String> DISPLAY = Set.of("display", "nographic", "curses", "sdl", "vnc", "spice");
-    /** How long a failed start waits for QEMU to exit by itself, to report its exit and stderr. */
-    private static final long EXIT_GRACE_MILLIS = 1000;
     /**
      * Runs start-up callbacks off Netty's I/O threads and the JDK's process reaper: closing a
      * listener and deleting files may block briefly.
@@ -93,9 +75,20 @@ public final class QemuLauncher {
         this.extraMonitors = List.copyOf(b.extraMonitors);
     }
 
-    /** @param binary the QEMU to run; never null @return a builder */
+    /**
+     * @param binary the QEMU to run; never null
+     * @return a builder with the defaults
+     */
     public static Builder builder(QemuBinary binary) {
         return new Builder(binary);
+    }
+
+    /** @return a builder initialised from this launcher, e.g. to add arguments to a launch; never null */
+    public Builder toBuilder() {
+        Builder b = new Builder(binary).args(args).workDir(workDir).name(name).startTimeout(startTimeout)
+                .stopTimeout(stopTimeout).qmpOptions(qmpOptions);
+        extraMonitors.forEach(b::extraMonitor);
+        return b;
     }
 
     /** @return the binary this launcher runs; never null */
@@ -111,6 +104,31 @@ public final class QemuLauncher {
     /** @return the absolute socket paths of the extra monitors, in the order added; never null, immutable */
     public List<Path> extraMonitors() {
         return extraMonitors;
+    }
+
+    /** @return the parent of the private run directory; never null */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** @return the short name for logs and the run directory; never null */
+    public String name() {
+        return name;
+    }
+
+    /** @return how long QEMU may take to serve its monitor; never null */
+    public Duration startTimeout() {
+        return startTimeout;
+    }
+
+    /** @return how long {@link QemuProcess#close()} waits for QEMU to exit after {@code quit}; never null */
+    public Duration stopTimeout() {
+        return stopTimeout;
+    }
+
+    /** @return the options of the monitor client; never null */
+    public QmpOptions qmpOptions() {
+        return qmpOptions;
     }
 
     /**
@@ -140,262 +158,15 @@ public final class QemuLauncher {
      */
     public CompletableFuture<QemuProcess> startAsync() {
         try {
-            return new Attempt().begin();
+            return new LaunchAttempt(this).begin();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    /** One start: owns the run directory, listener and processes until it hands them to a QemuProcess. */
-    private final class Attempt implements LiveProcesses.Child {
-        private final CompletableFuture<QemuProcess> result = new CompletableFuture<>();
-        private final AtomicBoolean settled = new AtomicBoolean();
-        private final AtomicBoolean cleaned = new AtomicBoolean();
-        private QemuVersionProbe.QemuBinaryInfo info;
-        private RunDir runDir;
-        private QmpListener listener;
-        private List<String> command;
-        private Process process;
-        private Process watchdog;
-
-        CompletableFuture<QemuProcess> begin() {
-            checkExtraMonitors();
-            info = QemuVersionProbe.probe(binary);
-            runDir = RunDir.create(workDir, name);
-            try {
-                listener = QmpListener.bind(runDir.socket(), qmpOptions);
-            } catch (RuntimeException e) {
-                runDir.delete();
-                throw new QemuLaunchException("cannot listen on the monitor socket " + runDir.socket() + ": "
-                        + e.getMessage(), e);
-            }
-            command = commandLine(info, runDir.socket());
-            // Armed before QEMU exists, so a JVM killed right after the spawn still takes QEMU with it.
-            watchdog = info.exitWithParent() ? null : startWatchdog();
-            try {
-                process = new ProcessBuilder(command)
-                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .redirectError(ProcessBuilder.Redirect.appendTo(runDir.stderrLog().toFile()))
-                        .start();
-            } catch (IOException e) {
-                if (watchdog != null) {
-                    watchdog.destroyForcibly();
-                }
-                listener.close();
-                runDir.delete();
-                throw new QemuLaunchException("cannot run QEMU: " + e.getMessage() + "\ncommand line: "
-                        + String.join(" ", command), e);
-            }
-            LiveProcesses.add(this);
-            LOG.debug("started QEMU {} (pid {}): {}", name, process.pid(), command);
-            if (watchdog != null) {
-                arm(watchdog, process);
-            }
-            process.onExit().thenRunAsync(this::exitedEarly, CALLBACKS);
-            listener.accept(startTimeout).whenCompleteAsync(this::accepted, CALLBACKS);
-            result.whenComplete((p, e) -> {
-                if (result.isCancelled()) {
-                    fail("start of QEMU was cancelled", null);
-                }
-            });
-            return result;
-        }
-
-        private void exitedEarly() {
-            if (!settled.compareAndSet(false, true)) {
-                return;
-            }
-            QemuLaunchException e = failure("QEMU exited with code " + exitCode() + " before its monitor was ready",
-                    null, runDir.stderrTail());
-            cleanup();
-            result.completeExceptionally(e);
-        }
-
-        private void accepted(QmpClient client, Throwable error) {
-            listener.close();
-            if (error == null) {
-                if (settled.compareAndSet(false, true)) {
-                    QemuProcess qemu = new QemuProcess(name, binary, info.version(), command, runDir, process,
-                            watchdog, client, stopTimeout, extraMonitors, this);
-                    LOG.info("QEMU {} {} running (pid {}), monitor ready", name, info.version(), process.pid());
-                    if (!result.complete(qemu)) {
-                        qemu.close();
-                    }
-                } else {
-                    client.close();
-                }
-                return;
-            }
-            // A monitor that failed because QEMU is dying is reported as QEMU's exit, with its stderr.
-            process.onExit().thenApply(p -> true)
-                    .completeOnTimeout(false, EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS)
-                    .thenAcceptAsync(exited -> {
-                        if (!exited) {
-                            fail("QEMU's monitor did not come up within " + startTimeout + ": "
-                                    + Futures.unwrap(error).getMessage(), Futures.unwrap(error));
-                        }
-                    }, CALLBACKS);
-        }
-
-        private void fail(String message, Throwable cause) {
-            if (!settled.compareAndSet(false, true)) {
-                return;
-            }
-            process.destroyForcibly();
-            process.onExit().whenCompleteAsync((p, e) -> {
-                String tail = runDir.stderrTail();
-                cleanup();
-                result.completeExceptionally(failure(message, cause, tail));
-            }, CALLBACKS);
-        }
-
-        private QemuLaunchException failure(String message, Throwable cause, String tail) {
-            return new QemuLaunchException(message + " (QEMU " + info.version() + ", " + binary.executable() + ")"
-                    + "\ncommand line: " + String.join(" ", command)
-                    + "\nQEMU stderr:" + (tail.isBlank() ? " (empty)" : "\n" + tail), cause);
-        }
-
-        private String exitCode() {
-            try {
-                return Integer.toString(process.exitValue());
-            } catch (IllegalThreadStateException e) {
-                return "?";
-            }
-        }
-
-        private void cleanup() {
-            listener.close();
-            cleanupAfterExit();
-            LiveProcesses.remove(this);
-        }
-
-        @Override
-        public Process process() {
-            return process;
-        }
-
-        @Override
-        public void cleanupAfterExit() {
-            if (!cleaned.compareAndSet(false, true)) {
-                return;
-            }
-            // Only once QEMU is gone: the watchdog kills by PID, which must not be reused meanwhile.
-            if (watchdog != null) {
-                watchdog.destroyForcibly();
-                try {
-                    // Reap it now, so process counts taken right after close() are exact.
-                    watchdog.waitFor(1, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            runDir.delete();
-            deleteExtraMonitorSockets();
-        }
-    }
-
-    /**
-     * QEMU unlinks whatever is at a server socket's path before it binds, so an existing file
-     * there would be silently replaced; and a missing parent fails only inside QEMU.
-     */
-    private void checkExtraMonitors() {
-        for (Path socket : extraMonitors) {
-            if (!Files.isDirectory(socket.getParent())) {
-                throw new QemuLaunchException("the directory of extra monitor socket " + socket
-                        + " does not exist or is not a directory; create it (mode 0700) before starting QEMU", null);
-            }
-            if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-                throw new QemuLaunchException("extra monitor socket " + socket + " already exists (another QEMU "
-                        + "serving it, or a leftover); QEMU would replace it. Remove it or choose another path", null);
-            }
-        }
-    }
-
-    /** QEMU may leave its server sockets behind when it is killed; they are its files, not the caller's. */
-    private void deleteExtraMonitorSockets() {
-        for (Path socket : extraMonitors) {
-            try {
-                // Only a socket: whatever else appeared at the path after QEMU exited is not ours.
-                if (Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
-                    Files.deleteIfExists(socket);
-                }
-            } catch (NoSuchFileException e) {
-                // QEMU removed it itself, or never got to create it
-            } catch (IOException e) {
-                LOG.warn("cannot delete extra monitor socket {}: {}", socket, e.toString());
-            }
-        }
-    }
-
-    /**
-     * A shell that learns QEMU's PID, then blocks reading a pipe only this JVM holds open. When
-     * the JVM dies for any reason, even SIGKILL, the kernel closes the pipe and the shell kills
-     * QEMU: no orphan. Used when QEMU lacks {@code -run-with exit-with-parent=on} (before 10.1).
-     * A JVM that dies before sending the PID makes the shell exit without killing anything.
-     */
-    private static Process startWatchdog() {
-        try {
-            // $0 names it in ps, for whoever counts processes.
-            return new ProcessBuilder("/bin/sh", "-c", "read pid || exit 0; read _ignored; kill -9 \"$pid\" 2>/dev/null",
-                    "qmpkit-watchdog")
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-        } catch (IOException e) {
-            LOG.warn("cannot start the orphan watchdog ({}); QEMU will outlive a killed JVM", e.toString());
-            return null;
-        }
-    }
-
-    private static void arm(Process watchdog, Process qemu) {
-        try {
-            watchdog.getOutputStream().write((qemu.pid() + "\n").getBytes(StandardCharsets.US_ASCII));
-            watchdog.getOutputStream().flush();
-        } catch (IOException e) {
-            LOG.warn("cannot arm the orphan watchdog for QEMU pid {} ({}); it will outlive a killed JVM",
-                    qemu.pid(), e.toString());
-        }
-        // Once QEMU is reaped its PID may be reused: the watchdog must not outlive it.
-        qemu.onExit().thenRun(watchdog::destroyForcibly);
-    }
-
-    /** The full command line: binary, firmware, monitor, display, exit-with-parent, then the user's args. */
+    /** @return the full command line for a binary like {@code info}, with the monitor on {@code socket} */
     List<String> commandLine(QemuVersionProbe.QemuBinaryInfo info, Path socket) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(binary.executable().toString());
-        cmd.addAll(binary.firmwareArgs());
-        cmd.add("-chardev");
-        cmd.add(QemuOption.of("socket").set("id", MONITOR_ID).set("path", socket).toString());
-        cmd.add("-mon");
-        cmd.add(QemuOption.keyValues().set("chardev", MONITOR_ID).set("mode", "control").toString());
-        for (int i = 0; i < extraMonitors.size(); i++) {
-            String id = EXTRA_MONITOR_ID + (i + 1);
-            cmd.add("-chardev");
-            cmd.add(QemuOption.of("socket").set("id", id).set("path", extraMonitors.get(i))
-                    .set("server", true).set("wait", false).toString());
-            cmd.add("-mon");
-            cmd.add(QemuOption.keyValues().set("chardev", id).set("mode", "control").toString());
-        }
-        if (args.stream().noneMatch(a -> DISPLAY.contains(optionName(a)))) {
-            cmd.add("-display");
-            cmd.add("none");
-        }
-        if (info.exitWithParent()) {
-            cmd.add("-run-with");
-            cmd.add("exit-with-parent=on");
-        }
-        cmd.addAll(args);
-        return cmd;
-    }
-
-    /** @return the option's name without leading dashes (QEMU accepts {@code -opt} and {@code --opt}), or "" */
-    private static String optionName(String arg) {
-        if (!arg.startsWith("-")) {
-            return "";
-        }
-        String n = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
-        return n.toLowerCase(Locale.ROOT);
+        return CommandLine.of(this, info, socket);
     }
 
     /** Builds a {@link QemuLauncher}. Not thread-safe. */
@@ -433,8 +204,8 @@ public final class QemuLauncher {
                 if (a.indexOf('\0') >= 0) {
                     throw new IllegalArgumentException("QEMU argument #" + i + " contains a NUL character");
                 }
-                String opt = optionName(a);
-                if (RESERVED.contains(opt)) {
+                String opt = CommandLine.optionName(a);
+                if (CommandLine.RESERVED.contains(opt)) {
                     throw new IllegalArgumentException("QEMU argument '" + a + "' is not allowed: the launcher "
                             + (opt.equals("daemonize")
                                 ? "must stay QEMU's parent to stop it and to prevent orphans"
@@ -448,7 +219,12 @@ public final class QemuLauncher {
             return this;
         }
 
-        /** @param args QEMU arguments, as for {@link #args(List)}; never null @return this */
+        /**
+         * Replaces the arguments.
+         *
+         * @param args QEMU arguments, as for {@link #args(List)}; never null
+         * @return this
+         */
         public Builder args(String... args) {
             Objects.requireNonNull(args, "args");
             return args(java.util.Arrays.asList(args));
@@ -479,19 +255,29 @@ public final class QemuLauncher {
             return this;
         }
 
-        /** @param timeout how long QEMU may take to serve its monitor (default 15 s); positive, never null @return this */
+        /**
+         * @param timeout how long QEMU may take to serve its monitor (default 15 s); positive, never null
+         * @return this
+         */
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = positive(timeout, "startTimeout");
             return this;
         }
 
-        /** @param timeout how long close() waits after 'quit' before signalling (default 5 s); positive, never null @return this */
+        /**
+         * @param timeout how long {@link QemuProcess#close()} waits for QEMU to answer {@code quit}
+         *                and exit before it signals (default 5 s); positive, never null
+         * @return this
+         */
         public Builder stopTimeout(Duration timeout) {
             this.stopTimeout = positive(timeout, "stopTimeout");
             return this;
         }
 
-        /** @param options options for the monitor client; never null @return this */
+        /**
+         * @param options options for the monitor client; never null
+         * @return this
+         */
         public Builder qmpOptions(QmpOptions options) {
             this.qmpOptions = Objects.requireNonNull(options, "options");
             return this;
@@ -537,7 +323,7 @@ public final class QemuLauncher {
             return this;
         }
 
-        /** @return the launcher */
+        /** @return the launcher; never null */
         public QemuLauncher build() {
             return new QemuLauncher(this);
         }

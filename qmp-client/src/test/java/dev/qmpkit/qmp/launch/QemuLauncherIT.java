@@ -57,7 +57,8 @@ class QemuLauncherIT {
         assertThat(p.onExit().get(1, TimeUnit.SECONDS)).as("exit code after 'quit'").isZero();
         assertThat(p.qmp().closeFuture()).isDone();
         p.close(); // idempotent
-        assertThat(p.watchdog() == null || !p.watchdog().isAlive()).as("watchdog stopped").isTrue();
+        Process watchdog = ((ChildQemuProcess) p).watchdog();
+        assertThat(watchdog == null || !watchdog.isAlive()).as("watchdog stopped").isTrue();
     }
 
     @ParameterizedTest
@@ -133,7 +134,8 @@ class QemuLauncherIT {
             assertThat(alive(pid)).isFalse();
             if (!QemuVersionProbe.probe(qemu).exitWithParent()) {
                 // The watchdog kills by PID; it must end with QEMU, before the PID can be reused.
-                assertThat(p.watchdog().waitFor(2, TimeUnit.SECONDS)).as("watchdog ended before close()").isTrue();
+                assertThat(((ChildQemuProcess) p).watchdog().waitFor(2, TimeUnit.SECONDS))
+                        .as("watchdog ended before close()").isTrue();
             }
             QmpException reason = p.qmp().closeFuture().get(5, TimeUnit.SECONDS);
             assertThat(reason).isInstanceOf(QmpConnectionException.class);
@@ -164,6 +166,23 @@ class QemuLauncherIT {
         long t0 = System.nanoTime();
         p.close();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(10_000);
+        assertThat(alive(pid)).isFalse();
+        assertThat(p.runDir()).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void closeOfAFrozenQemuReturnsWithinTheStopTimeoutPlusTheSignalGraces(QemuBinary qemu) throws Exception {
+        // SIGSTOP: QEMU answers neither 'quit' nor SIGTERM, so every stage of close() runs to its limit.
+        Duration stop = Duration.ofSeconds(3);
+        QemuProcess p = none(qemu).workDir(tmp).stopTimeout(stop).build().start();
+        long pid = p.pid();
+        new ProcessBuilder("kill", "-STOP", Long.toString(pid)).start().waitFor();
+        long t0 = System.nanoTime();
+        p.close();
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(tookMs).as("close() promises the stop timeout plus %d ms of signal graces",
+                QemuProcess.SIGNAL_GRACE.toMillis()).isLessThan(stop.plus(QemuProcess.SIGNAL_GRACE).toMillis());
         assertThat(alive(pid)).isFalse();
         assertThat(p.runDir()).doesNotExist();
     }

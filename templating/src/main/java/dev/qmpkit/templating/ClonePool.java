@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * round trip). Refills in the background, one clone at a time, never beyond {@code size}
  * clones waiting or starting. A waiting clone whose QEMU dies is dropped and replaced.
  * Acquired clones belong to the caller (close them); {@link #close()} stops every clone still
- * in the pool and any being started. Thread-safe.
+ * in the pool and any being started. Clones are started by a {@link Templating}
+ * ({@link Templating#startPool}; {@link #start} uses the template's). Thread-safe.
  *
  * <pre>{@code
  * try (ClonePool pool = ClonePool.start(template, 4, CloneOptions.defaults())) {
@@ -36,6 +38,7 @@ public final class ClonePool implements AutoCloseable {
     private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(30);
 
+    private final Templating templating;
     private final Template template;
     private final CloneOptions options;
     private final int size;
@@ -47,7 +50,8 @@ public final class ClonePool implements AutoCloseable {
     private volatile Throwable lastFailure;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
 
-    private ClonePool(Template template, int size, CloneOptions options) {
+    private ClonePool(Templating templating, Template template, int size, CloneOptions options) {
+        this.templating = templating;
         this.template = template;
         this.size = size;
         // Pool members wait paused; acquire() resumes them.
@@ -63,7 +67,8 @@ public final class ClonePool implements AutoCloseable {
     }
 
     /**
-     * Creates the pool and starts filling it in the background.
+     * Creates the pool and starts filling it in the background, with the template's
+     * {@link Template#templating() owner}.
      *
      * @param template the template; never null
      * @param size how many clones to keep ready, 1 to 64
@@ -72,11 +77,14 @@ public final class ClonePool implements AutoCloseable {
      */
     public static ClonePool start(Template template, int size, CloneOptions options) {
         Objects.requireNonNull(template, "template");
-        Objects.requireNonNull(options, "options");
+        return template.templating().startPool(template, size, options);
+    }
+
+    static ClonePool create(Templating templating, Template template, int size, CloneOptions options) {
         if (size < 1 || size > 64) {
             throw new IllegalArgumentException("pool size must be 1 to 64, not " + size);
         }
-        ClonePool pool = new ClonePool(template, size, options);
+        ClonePool pool = new ClonePool(templating, template, size, options);
         pool.refill();
         return pool;
     }
@@ -192,6 +200,7 @@ public final class ClonePool implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        templating.closed(this);
     }
 
     private void discardDead(CloneVm vm) {
@@ -212,7 +221,7 @@ public final class ClonePool implements AutoCloseable {
             if (starting.compareAndSet(s, s + 1)) {
                 try {
                     refiller.execute(this::startOne);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
+                } catch (RejectedExecutionException e) {
                     starting.decrementAndGet();
                     return;
                 }
@@ -223,22 +232,10 @@ public final class ClonePool implements AutoCloseable {
     private void startOne() {
         CloneVm vm;
         try {
-            vm = template.startClone(options);
+            vm = templating.startClone(template, options);
         } catch (RuntimeException e) {
-            lastFailure = e;
             starting.decrementAndGet();
-            // Back off (1 s doubling to 30 s) so a broken template does not spin QEMU launches.
-            int n = Math.min(consecutiveFailures.getAndIncrement(), 5);
-            long delay = Math.min(MAX_RETRY_DELAY.toMillis(), RETRY_DELAY.toMillis() << n);
-            LOG.warn("pool could not start a clone of {} (retrying in {} ms): {}", template.directory(), delay,
-                    e.getMessage());
-            if (!closed) {
-                try {
-                    refiller.schedule(this::refill, delay, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException ignored) {
-                    // closing
-                }
-            }
+            retryLater(e);
             return;
         }
         if (closed) {
@@ -256,6 +253,22 @@ public final class ClonePool implements AutoCloseable {
                 discardDead(vm);
             }
         });
+    }
+
+    private void retryLater(Throwable e) {
+        lastFailure = e;
+        // Back off (1 s doubling to 30 s) so a broken template does not spin QEMU launches.
+        int n = Math.min(consecutiveFailures.getAndIncrement(), 5);
+        long delay = Math.min(MAX_RETRY_DELAY.toMillis(), RETRY_DELAY.toMillis() << n);
+        LOG.warn("pool could not start a clone of {} (retrying in {} ms): {}", template.directory(), delay,
+                e.getMessage());
+        if (!closed) {
+            try {
+                refiller.schedule(this::refill, delay, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException ignored) {
+                // closing
+            }
+        }
     }
 
     @Override

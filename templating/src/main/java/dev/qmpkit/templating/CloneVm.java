@@ -17,10 +17,12 @@ import java.util.UUID;
  */
 public final class CloneVm implements AutoCloseable {
 
+    private final Templating templating;
     private final Template template;
     private final CloneWorkflow.Restored restored;
 
-    CloneVm(Template template, CloneWorkflow.Restored restored) {
+    CloneVm(Templating templating, Template template, CloneWorkflow.Restored restored) {
+        this.templating = templating;
         this.template = template;
         this.restored = restored;
     }
@@ -133,7 +135,8 @@ public final class CloneVm implements AutoCloseable {
     /** Stops QEMU (by PID if it does not quit) and deletes the work directory. Idempotent. */
     @Override
     public void close() {
-        CloneWorkflow.stop(restored);
+        templating.stop(restored);
+        templating.closed(this);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.qmpkit.templating;
 
 import dev.qmpkit.qmp.launch.QemuBinary;
-import dev.qmpkit.templating.internal.CloneWorkflow;
 import dev.qmpkit.templating.internal.ManifestIo;
 import dev.qmpkit.templating.internal.TemplateChecks;
 import dev.qmpkit.templating.internal.TemplateLaunch;
@@ -9,12 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.Objects;
 
 /**
  * A saved template: a directory with RAM files, a device-state file and {@code manifest.json}.
  * Open one with {@link #open(Path)} (or get it from {@link TemplateVm#save()}), then start
- * clones with {@link #startClone(CloneOptions)} or a warm {@link ClonePool}.
+ * clones with {@link #startClone(CloneOptions)} or a warm {@link ClonePool}. Its clones are
+ * started by the {@link Templating} that opened or saved it ({@link #templating()}).
  *
  * <pre>{@code
  * Template template = Template.open(Path.of("/var/lib/tpl/web"));
@@ -27,17 +26,21 @@ import java.util.Objects;
  */
 public final class Template {
 
+    private final Templating templating;
     private final Path directory;
     private final TemplateManifest manifest;
 
-    private Template(Path directory, TemplateManifest manifest) {
+    Template(Templating templating, Path directory, TemplateManifest manifest) {
+        this.templating = templating;
         this.directory = directory;
         this.manifest = manifest;
     }
 
     /**
      * Reads and checks a template directory's manifest (format version, fingerprint, internal
-     * consistency). Files and QEMU are checked before each clone, by {@link #verify}.
+     * consistency). Files and QEMU are checked before each clone, by {@link #verify}. The
+     * template belongs to {@link Templating#defaults()}; open it with
+     * {@link Templating#openTemplate(Path)} for clones started by an owner of your own.
      *
      * @param directory a template directory; never null
      * @return the template
@@ -47,9 +50,12 @@ public final class Template {
      *         size that differs from the description's)
      */
     public static Template open(Path directory) {
-        Objects.requireNonNull(directory, "directory");
-        Path dir = directory.toAbsolutePath().normalize();
-        return new Template(dir, ManifestIo.readChecked(dir));
+        return Templating.defaults().openTemplate(directory);
+    }
+
+    /** @return the owner that starts this template's clones; never null */
+    public Templating templating() {
+        return templating;
     }
 
     /** @return the template directory (absolute); never null */
@@ -98,7 +104,7 @@ public final class Template {
      * @throws ManifestMismatchException naming the file, what differs and the fix
      */
     public void verify(QemuBinary binary) {
-        TemplateChecks.verifyBeforeLaunch(this, binary == null ? binary() : binary);
+        templating.checks().verifyBeforeLaunch(this, binary == null ? binary() : binary);
     }
 
     /**
@@ -137,7 +143,7 @@ public final class Template {
      * @throws TemplatingException when the manifest cannot be rewritten (it is left as it was)
      */
     public Template recordRamChecksums() {
-        return new Template(directory, TemplateChecks.recordRamChecksums(this));
+        return new Template(templating, directory, TemplateChecks.recordRamChecksums(this));
     }
 
     /**
@@ -165,8 +171,7 @@ public final class Template {
      *         clone recipe (balloon, virtio-mem on QEMU before 8.2)
      */
     public CloneVm startClone(CloneOptions options) {
-        Objects.requireNonNull(options, "options");
-        return new CloneVm(this, CloneWorkflow.start(this, options));
+        return templating.startClone(this, options);
     }
 
     @Override

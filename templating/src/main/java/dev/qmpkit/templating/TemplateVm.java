@@ -4,9 +4,9 @@ import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.templating.inspect.QemuFeatures;
+import dev.qmpkit.templating.inspect.ReadinessChecker;
 import dev.qmpkit.templating.inspect.ReadinessReport;
-import dev.qmpkit.templating.internal.SaveWorkflow;
-import dev.qmpkit.templating.internal.TemplateLaunch;
+import dev.qmpkit.templating.inspect.VmRole;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.UUID;
@@ -27,10 +27,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>After a save the VM never runs again (it would write into the shared RAM files that
  * clones map): {@link #save()} quits it. {@link #close()} stops QEMU whether saved or not;
- * an unsaved directory has no manifest and can never be cloned from. Thread-safe.
+ * an unsaved directory has no manifest and can never be cloned from. Started by a
+ * {@link Templating} ({@link #start} uses {@link Templating#defaults()}), which also owns the
+ * saved {@link Template}. Thread-safe.
  */
 public final class TemplateVm implements AutoCloseable {
 
+    private final Templating templating;
     private final Path directory;
     private final VmDescription description;
     private final QemuProcess process;
@@ -39,7 +42,9 @@ public final class TemplateVm implements AutoCloseable {
     private final AtomicBoolean saved = new AtomicBoolean();
     private volatile QemuFeatures features;
 
-    private TemplateVm(Path directory, VmDescription description, QemuProcess process, Path serialLog, UUID vmgenid) {
+    TemplateVm(Templating templating, Path directory, VmDescription description, QemuProcess process, Path serialLog,
+               UUID vmgenid) {
+        this.templating = templating;
         this.directory = directory;
         this.description = description;
         this.process = process;
@@ -48,8 +53,9 @@ public final class TemplateVm implements AutoCloseable {
     }
 
     /**
-     * Starts a template VM. Creates {@code directory} (mode 0700; it must not exist or be
-     * empty), the RAM files (mode 0600, one per backend) and the serial log in it.
+     * Starts a template VM with {@link Templating#defaults()}. Creates {@code directory} (mode
+     * 0700; it must not exist or be empty), the RAM files (mode 0600, one per backend) and the
+     * serial log in it.
      *
      * @param binary the QEMU to run; never null
      * @param description what the VM is; never null ({@link Accel#AUTO} is resolved now and
@@ -61,7 +67,7 @@ public final class TemplateVm implements AutoCloseable {
      * @throws dev.qmpkit.qmp.launch.QemuLaunchException when QEMU refuses the configuration
      */
     public static TemplateVm start(QemuBinary binary, VmDescription description, Path directory) {
-        return start(binary, description, directory, ProgressListener.NONE);
+        return Templating.defaults().startTemplate(binary, description, directory);
     }
 
     /**
@@ -75,12 +81,7 @@ public final class TemplateVm implements AutoCloseable {
      */
     public static TemplateVm start(QemuBinary binary, VmDescription description, Path directory,
                                    ProgressListener listener) {
-        Objects.requireNonNull(binary, "binary");
-        Objects.requireNonNull(description, "description");
-        Objects.requireNonNull(directory, "directory");
-        Objects.requireNonNull(listener, "listener");
-        TemplateLaunch.Started s = TemplateLaunch.start(binary, description, directory, listener);
-        return new TemplateVm(s.directory(), s.description(), s.process(), s.serialLog(), s.vmgenid());
+        return Templating.defaults().startTemplate(binary, description, directory, listener);
     }
 
     /** @return the template directory (absolute); never null */
@@ -131,7 +132,7 @@ public final class TemplateVm implements AutoCloseable {
      * @return the report; never null
      */
     public ReadinessReport checkReadiness() {
-        return SaveWorkflow.readiness(qmp());
+        return ReadinessChecker.check(qmp(), VmRole.TEMPLATE);
     }
 
     /**
@@ -184,7 +185,7 @@ public final class TemplateVm implements AutoCloseable {
                     + "a template VM never runs again after a save");
         }
         try {
-            return SaveWorkflow.save(this, features(), options);
+            return new Template(templating, directory, templating.save(this, options));
         } catch (TemplateNotReadyException e) {
             // Nothing was changed: the caller may fix the VM and try again.
             saved.set(false);
@@ -201,6 +202,7 @@ public final class TemplateVm implements AutoCloseable {
     @Override
     public void close() {
         process.close();
+        templating.closed(this);
     }
 
     @Override

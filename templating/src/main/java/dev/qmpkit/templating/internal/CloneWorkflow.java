@@ -2,8 +2,9 @@ package dev.qmpkit.templating.internal;
 
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.QmpConnectionException;
+import dev.qmpkit.qmp.launch.CleanupStack;
 import dev.qmpkit.qmp.launch.QemuBinary;
-import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.templating.CloneOptions;
 import dev.qmpkit.templating.CloneRestoreException;
@@ -13,42 +14,61 @@ import dev.qmpkit.templating.TemplateManifest;
 import dev.qmpkit.templating.TemplateManifest.CloneRecipe;
 import dev.qmpkit.templating.TemplatingException;
 import dev.qmpkit.templating.VmDescription;
+import dev.qmpkit.templating.WorkFiles;
 import dev.qmpkit.templating.inspect.MigrationCapabilityGuard;
 import dev.qmpkit.templating.inspect.QemuErrorHints;
+import dev.qmpkit.templating.inspect.UnsafeCapabilityException;
 import dev.qmpkit.templating.inspect.VmRole;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts and stops clones: the steps of {@link Template#startClone(CloneOptions)}. */
+/**
+ * Starts and stops clones: the steps of {@link Template#startClone(CloneOptions)}. A clone's
+ * start is a list of named steps ({@link Step}) run in order over one {@link Start}; each
+ * resource a step acquires (work directory, QEMU) pushes its release onto the start's
+ * {@link CleanupStack}. A failure at any step reads QEMU's stderr, runs the stack and throws
+ * with the step's name; a clone that starts keeps the stack, and {@link #stop} runs it.
+ */
 public final class CloneWorkflow {
 
     private static final Logger LOG = LoggerFactory.getLogger(CloneWorkflow.class);
-    private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Set<Path> WARNED = ConcurrentHashMap.newKeySet();
     /** Drivers that discard guest RAM: on a writable private mapping that punches holes in the template file. */
     private static final Set<String> DISCARDING_DRIVERS = Set.of("virtio-balloon", "virtio-balloon-pci",
             "virtio-balloon-ccw", "virtio-balloon-device", "virtio-mem", "virtio-mem-pci", "virtio-mem-device");
     private static final String NETDEV_ID = "qmpkit-net0";
     private static final String NIC_ID = "qmpkit-nic0";
+    /** How long a failed restore waits for QEMU to exit by itself, so its own words reach the exception. */
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(2);
 
-    private CloneWorkflow() {
+    private final Launches launches;
+    private final TemplateChecks checks;
+    private final AtomicInteger counter = new AtomicInteger();
+    private final Set<Path> warned = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param launches starts each clone's QEMU; never null
+     * @param checks verifies the template before each launch; never null
+     */
+    public CloneWorkflow(Launches launches, TemplateChecks checks) {
+        this.launches = launches;
+        this.checks = checks;
     }
 
     /**
@@ -66,94 +86,167 @@ public final class CloneWorkflow {
      * @param launchTime spawn to negotiated monitor
      * @param restoreTime migrate-incoming to completed
      * @param spawnToRunning spawn to running (or to restored when left paused)
+     * @param cleanups releases everything the start acquired, newest first: QEMU, then the work directory
      */
     public record Restored(String name, QemuProcess process, Path workDir, Path serialLog, UUID vmgenid, UUID uuid,
                            String mac, boolean resumed, long spawnNanos, Duration launchTime, Duration restoreTime,
-                           Duration spawnToRunning) {
+                           Duration spawnToRunning, CleanupStack cleanups) {
     }
 
-    /** Verifies, launches, restores, gives identity, resumes. */
-    public static Restored start(Template t, CloneOptions o) {
-        TemplateManifest m = t.manifest();
-        VmDescription d = m.description();
-        QemuBinary binary = o.binary() == null ? t.binary() : o.binary();
-        String name = "clone-" + COUNTER.incrementAndGet();
-        Steps steps = new Steps(o.listener(), name);
-        steps.run(Step.VERIFY_MANIFEST, () -> t.verify(binary));
-        if (m.cloneRecipe() == CloneRecipe.WRITABLE_PRIVATE) {
-            guardWritablePrivate(t, d);
-        }
-        Path workDir = createWorkDir(o.workDir(), name);
-        Path serial = d.serialLog() ? workDir.resolve("serial.log") : null;
-        UUID vmgenid = d.vmgenid() ? UUID.randomUUID() : null;
-        UUID uuid = o.freshUuid() ? UUID.randomUUID() : null;
-        var args = CommandLines.clone(d, t.directory(), m.resolvedMachineType(), m.cloneRecipe(), serial, vmgenid, uuid);
-        long spawn = System.nanoTime();
+    /** One step of a clone's start. */
+    private record Handler(Step step, Consumer<Start> action) {
+    }
+
+    /** The state of one clone's start, filled in by the steps. */
+    private static final class Start {
+        final Template template;
+        final TemplateManifest manifest;
+        final VmDescription description;
+        final CloneOptions options;
+        final QemuBinary binary;
+        final String name;
+        final Steps steps;
+        final CleanupStack cleanups = new CleanupStack();
+        Path workDir;
+        Path serialLog;
+        UUID vmgenid;
+        UUID uuid;
+        String mac;
+        long spawnNanos;
         QemuProcess process;
-        try {
-            // The launcher keeps the monitor socket in its own short run directory: a Unix socket
-            // path may not exceed 107 bytes, and workDir may be long.
-            process = steps.run(Step.CLONE_LAUNCH, () -> QemuLauncher.builder(binary).args(args)
-                    .name(name).startTimeout(o.restoreTimeout()).build().start());
-        } catch (RuntimeException e) {
-            deleteTree(workDir);
-            throw failure(t, Step.CLONE_LAUNCH, e, "");
+        Duration launchTime;
+        Duration restoreTime;
+
+        Start(Template template, CloneOptions options, String name) {
+            this.template = template;
+            this.manifest = template.manifest();
+            this.description = manifest.description();
+            this.options = options;
+            this.binary = options.binary() == null ? template.binary() : options.binary();
+            this.name = name;
+            this.steps = new Steps(options.listener(), name);
         }
-        Duration launchTime = Duration.ofNanos(System.nanoTime() - spawn);
-        QmpClient c = process.qmp();
+
+        QmpClient qmp() {
+            return process.qmp();
+        }
+    }
+
+    /**
+     * Verifies, launches, restores, gives identity, resumes.
+     *
+     * @param t the template; never null
+     * @param o how; never null
+     * @return the restored clone
+     */
+    public Restored start(Template t, CloneOptions o) {
+        Start s = new Start(t, o, "clone-" + counter.incrementAndGet());
         try {
-            long r0 = System.nanoTime();
-            steps.run(Step.RESTORE_STATE, () -> {
-                // x-ignore-shared must be on before migrate-incoming, or QEMU refuses the stream
-                // ("Capability x-ignore-shared is off, but received capability is on").
-                MigrationCapabilityGuard.setCapabilities(c, VmRole.CLONE, SaveWorkflow.capabilities());
-                Path state = t.directory().resolve(m.state().file());
-                try (StateChannel ch = StateChannel.open(c, state, false, m.qemu().fileMigrationUri())) {
-                    Duration left = o.restoreTimeout().minus(launchTime);
-                    Migrations.run(c, "migrate-incoming", Map.of("uri", ch.uri()),
-                            left.isNegative() || left.isZero() ? Duration.ofSeconds(1) : left, name, o.listener());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            Duration restoreTime = Duration.ofNanos(System.nanoTime() - r0);
-            String mac = o.nic() ? steps.run(Step.IDENTITY, () -> hotplugNic(c, d)) : null;
-            if (o.resume()) {
-                steps.run(Step.RESUME, () -> {
-                    Futures.await(c.commands().cont());
-                });
+            for (Handler h : handlers(o)) {
+                s.steps.run(h.step(), () -> h.action().accept(s));
             }
-            Duration total = Duration.ofNanos(System.nanoTime() - spawn);
-            LOG.debug("{}: restored from {} in {} ms (launch {} ms, restore {} ms)", name, t.directory(),
-                    total.toMillis(), launchTime.toMillis(), restoreTime.toMillis());
-            return new Restored(name, process, workDir, serial, vmgenid, uuid, mac, o.resume(), spawn, launchTime,
-                    restoreTime, total);
-        } catch (RuntimeException e) {
-            Step failed = steps.current();
-            if (e instanceof Migrations.MigrationFailedException || e instanceof dev.qmpkit.qmp.QmpConnectionException) {
+        } catch (RuntimeException | Error e) {
+            throw failed(s, e);
+        }
+        Duration total = Duration.ofNanos(System.nanoTime() - s.spawnNanos);
+        LOG.debug("{}: restored from {} in {} ms (launch {} ms, restore {} ms)", s.name, t.directory(),
+                total.toMillis(), s.launchTime.toMillis(), s.restoreTime.toMillis());
+        return new Restored(s.name, s.process, s.workDir, s.serialLog, s.vmgenid, s.uuid, s.mac, o.resume(),
+                s.spawnNanos, s.launchTime, s.restoreTime, total, s.cleanups);
+    }
+
+    /** The steps of a start, in order; the place where further steps (guest fix-ups) go. */
+    private List<Handler> handlers(CloneOptions o) {
+        List<Handler> h = new ArrayList<>();
+        h.add(new Handler(Step.VERIFY_MANIFEST, this::verify));
+        h.add(new Handler(Step.CLONE_LAUNCH, this::launch));
+        h.add(new Handler(Step.RESTORE_STATE, this::restore));
+        if (o.nic()) {
+            h.add(new Handler(Step.IDENTITY, CloneWorkflow::hotplugNic));
+        }
+        if (o.resume()) {
+            h.add(new Handler(Step.RESUME, s -> Futures.await(s.qmp().commands().cont())));
+        }
+        return h;
+    }
+
+    /** Stops the clone's QEMU and removes its work directory (and whatever else its start acquired). */
+    public static void stop(Restored r) {
+        r.cleanups().run();
+    }
+
+    private void verify(Start s) {
+        checks.verifyBeforeLaunch(s.template, s.binary);
+        if (s.manifest.cloneRecipe() == CloneRecipe.WRITABLE_PRIVATE) {
+            guardWritablePrivate(s.template, s.description);
+        }
+    }
+
+    private void launch(Start s) {
+        s.workDir = createWorkDir(s.options.workDir(), s.name);
+        Path workDir = s.workDir;
+        s.cleanups.push("delete clone work directory " + workDir, () -> WorkFiles.deleteTree(workDir));
+        VmDescription d = s.description;
+        s.serialLog = d.serialLog() ? workDir.resolve("serial.log") : null;
+        s.vmgenid = d.vmgenid() ? UUID.randomUUID() : null;
+        s.uuid = s.options.freshUuid() ? UUID.randomUUID() : null;
+        List<String> args = CommandLines.clone(d, s.template.directory(), s.manifest.resolvedMachineType(),
+                s.manifest.cloneRecipe(), s.serialLog, s.vmgenid, s.uuid);
+        s.spawnNanos = System.nanoTime();
+        // The launcher keeps the monitor socket in its own short run directory: a Unix socket
+        // path may not exceed 107 bytes, and workDir may be long.
+        s.process = launches.start(s.binary, args, s.name, s.options.restoreTimeout());
+        s.cleanups.push("stop QEMU of " + s.name, s.process::close);
+        s.launchTime = Duration.ofNanos(System.nanoTime() - s.spawnNanos);
+    }
+
+    private void restore(Start s) {
+        long r0 = System.nanoTime();
+        QmpClient c = s.qmp();
+        // x-ignore-shared must be on before migrate-incoming, or QEMU refuses the stream
+        // ("Capability x-ignore-shared is off, but received capability is on").
+        MigrationCapabilityGuard.setCapabilities(c, VmRole.CLONE, SaveWorkflow.capabilities());
+        Path state = s.template.directory().resolve(s.manifest.state().file());
+        SaveWorkflow.io(() -> {
+            try (StateChannel ch = StateChannel.open(c, state, false, s.manifest.qemu().fileMigrationUri())) {
+                Duration left = s.options.restoreTimeout().minus(s.launchTime);
+                Migrations.run(c, "migrate-incoming", Map.of("uri", ch.uri()),
+                        left.isNegative() || left.isZero() ? Duration.ofSeconds(1) : left, s.name,
+                        s.options.listener());
+            }
+        });
+        s.restoreTime = Duration.ofNanos(System.nanoTime() - r0);
+    }
+
+    /** Releases what the start acquired and turns the failure into what the caller is told. */
+    private static RuntimeException failed(Start s, Throwable e) {
+        Step step = s.steps.current() == null ? Step.VERIFY_MANIFEST : s.steps.current();
+        String stderr = "";
+        if (s.process != null) {
+            if (e instanceof Migrations.MigrationFailedException || e instanceof QmpConnectionException) {
                 // QEMU prints why an incoming migration failed (e.g. "Unknown ramblock") and exits;
                 // wait briefly for that, so the caller gets QEMU's own words.
-                try {
-                    process.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (Exception notYet) {
-                    // still running or interrupted: report what is there
-                }
+                awaitExit(s.process);
             }
-            String stderr = process.stderrTail().strip();
-            process.kill();
-            process.close();
-            deleteTree(workDir);
-            if (e instanceof TemplatingException || e instanceof dev.qmpkit.templating.inspect.UnsafeCapabilityException) {
-                throw e;
-            }
-            throw failure(t, failed, e, stderr);
+            stderr = s.process.stderrTail().strip();
+            s.process.kill();
         }
+        s.cleanups.run();
+        if (e instanceof Error err) {
+            throw err;
+        }
+        if (e instanceof TemplatingException || e instanceof UnsafeCapabilityException) {
+            return (RuntimeException) e;
+        }
+        return failure(s.template, step, (RuntimeException) e, stderr);
     }
 
-    /** Stops the clone's QEMU and removes its work directory. */
-    public static void stop(Restored r) {
-        r.process().close();
-        deleteTree(r.workDir());
+    private static void awaitExit(QemuProcess process) {
+        try {
+            process.onExit().get(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception notYet) {
+            // still running or interrupted: report what is there
+        }
     }
 
     private static CloneRestoreException failure(Template t, Step step, RuntimeException e, String stderr) {
@@ -176,7 +269,7 @@ public final class CloneWorkflow {
      * Before 8.2 a clone maps the template file writable and private: a RAM discard would punch
      * a hole in the file itself, corrupting every clone's base. Refuse devices that discard.
      */
-    private static void guardWritablePrivate(Template t, VmDescription d) {
+    private void guardWritablePrivate(Template t, VmDescription d) {
         for (String driver : d.deviceDrivers()) {
             if (DISCARDING_DRIVERS.contains(driver)) {
                 throw new TemplatingException("template " + t.directory() + " has a " + driver + " device, and its "
@@ -186,7 +279,7 @@ public final class CloneWorkflow {
                         + " device from the description, or use QEMU 8.2 or later (read-only clone recipe).");
             }
         }
-        if (WARNED.add(t.directory())) {
+        if (warned.add(t.directory())) {
             LOG.warn("QEMU {} has no 'rom' memory-backend property: clones of {} map the template RAM files "
                     + "writable and private (share=off). Writes stay private, but a RAM discard would reach the "
                     + "template file; balloon/virtio-mem are refused, and Template.verifyRamFiles() proves the files "
@@ -195,7 +288,8 @@ public final class CloneWorkflow {
         }
     }
 
-    private static String hotplugNic(QmpClient c, VmDescription d) {
+    private static void hotplugNic(Start s) {
+        QmpClient c = s.qmp();
         byte[] b = new byte[3];
         RANDOM.nextBytes(b);
         // 52:54:00 is QEMU's own prefix (locally administered).
@@ -207,11 +301,11 @@ public final class CloneWorkflow {
         // No option ROM: a NIC hot-plugged into a running clone never PXE-boots, and some installs
         // lack efi-virtio.rom ("failed to find romfile").
         dev.put("romfile", "");
-        if (d.hotplugPort() && CommandLines.isPcie(d.machineType())) {
+        if (s.description.hotplugPort() && CommandLines.isPcie(s.description.machineType())) {
             dev.put("bus", VmDescription.HOTPLUG_PORT_ID);
         }
         Futures.await(c.commands().deviceAdd("virtio-net-pci", NIC_ID, dev));
-        return mac;
+        s.mac = mac;
     }
 
     private static Path createWorkDir(Path parent, String name) {
@@ -223,29 +317,6 @@ public final class CloneWorkflow {
         } catch (IOException e) {
             throw new TemplatingException("cannot create a work directory for a clone under " + parent + ": " + e
                     + ". Fix: pass a writable CloneOptions.workDir.", e);
-        }
-    }
-
-    static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.warn("cannot delete clone work directory {}: {}", dir, e.toString());
         }
     }
 }

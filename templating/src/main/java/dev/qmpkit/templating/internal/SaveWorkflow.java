@@ -2,21 +2,20 @@ package dev.qmpkit.templating.internal;
 
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpClient;
-import dev.qmpkit.qmp.QmpException;
+import dev.qmpkit.qmp.launch.CleanupStack;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.qmp.launch.QemuVersionProbe;
-import dev.qmpkit.templating.ProgressListener;
 import dev.qmpkit.templating.RamBackend;
 import dev.qmpkit.templating.SaveOptions;
 import dev.qmpkit.templating.Step;
-import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateManifest;
 import dev.qmpkit.templating.TemplateManifest.BackendFile;
 import dev.qmpkit.templating.TemplateManifest.CloneRecipe;
 import dev.qmpkit.templating.TemplateNotReadyException;
 import dev.qmpkit.templating.TemplateSaveException;
 import dev.qmpkit.templating.TemplateVm;
+import dev.qmpkit.templating.TemplatingException;
 import dev.qmpkit.templating.VmDescription;
 import dev.qmpkit.templating.inspect.MigrationCapabilityGuard;
 import dev.qmpkit.templating.inspect.QemuErrorHints;
@@ -39,7 +38,11 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Saves a running {@link TemplateVm}: the steps of {@link TemplateVm#save(SaveOptions)}. */
+/**
+ * Saves a running {@link TemplateVm}: the steps of {@link TemplateVm#save(SaveOptions)}. Every
+ * file the save creates and the template's QEMU go onto a {@link CleanupStack} as they appear;
+ * a failure at any step runs it, so no QEMU, state file or manifest is left behind.
+ */
 public final class SaveWorkflow {
 
     private static final Logger LOG = LoggerFactory.getLogger(SaveWorkflow.class);
@@ -51,134 +54,144 @@ public final class SaveWorkflow {
     /** Less free space than this in the template directory after a failed save is reported as the cause. */
     private static final long FULL_BELOW_BYTES = 1024 * 1024;
 
-    private SaveWorkflow() {
-    }
-
-    /** @return the template-role readiness report of a running VM */
-    public static ReadinessReport readiness(QmpClient client) {
-        return ReadinessChecker.check(client, VmRole.TEMPLATE);
-    }
-
     /**
      * Checks readiness (throwing {@link TemplateNotReadyException} with nothing changed), then
-     * saves. Any later failure stops QEMU, removes the state file and throws
+     * saves. Any later failure stops QEMU, removes the state and manifest files and throws
      * {@link TemplateSaveException}; the manifest is written last, so none exists then.
+     *
+     * @param vm the running template VM; never null
+     * @param options how; never null
+     * @return the manifest written, read back and checked as {@link ManifestIo#readChecked} does
      */
-    public static Template save(TemplateVm vm, QemuFeatures features, SaveOptions options) {
-        ProgressListener listener = options.listener();
-        boolean hashRam = options.ramChecksum() == SaveOptions.RamChecksum.FULL;
+    public TemplateManifest save(TemplateVm vm, SaveOptions options) {
         Path dir = vm.directory();
-        QmpClient c = vm.qmp();
         QemuProcess process = vm.process();
-        Steps steps = new Steps(listener, NAME);
-        ReadinessReport report = steps.run(Step.READINESS_CHECK, () -> ReadinessChecker.check(c, VmRole.TEMPLATE,
-                features));
-        if (!report.isReady()) {
-            throw new TemplateNotReadyException(report);
-        }
-        Path stateTmp = dir.resolve(STATE_TMP);
-        Path state = dir.resolve(STATE_FILE);
+        Steps steps = new Steps(options.listener(), NAME);
+        CleanupStack cleanups = new CleanupStack();
+        cleanups.push("stop the template's QEMU", process::close);
         try {
-            String resolvedMachine = steps.run(Step.STOP, () -> {
-                String machine = machineTypeOf(c);
-                // 'stop' right after -S emits no STOP event, so trust the reply rather than wait for one.
-                Futures.await(c.execute("stop"));
-                return machine;
-            });
-            steps.run(Step.SET_CAPABILITIES, () -> MigrationCapabilityGuard.setCapabilities(c, VmRole.TEMPLATE,
-                    capabilities()));
-            long saveNanos = steps.run(Step.SAVE_STATE, () -> {
-                long t0 = System.nanoTime();
-                try {
-                    Durable.createPrivateFile(stateTmp);
-                    try (StateChannel ch = StateChannel.open(c, stateTmp, true, features.fileMigrationUri())) {
-                        Migrations.run(c, "migrate", Map.of("uri", ch.uri()), MIGRATE_TIMEOUT, NAME, listener);
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                return System.nanoTime() - t0;
-            });
-            steps.run(Step.QUIT_TEMPLATE, () -> {
-                // From here on the RAM files are the template: the VM must never run again.
-                process.close();
-                if (process.isAlive()) {
-                    throw new QmpException("the template's QEMU (pid " + process.pid() + ") did not exit");
-                }
-            });
-            VmDescription d = vm.description();
-            CloneRecipe recipe = features.readonlyCloneRecipe() ? CloneRecipe.READONLY_PRIVATE
-                    : CloneRecipe.WRITABLE_PRIVATE;
-            steps.run(Step.MAKE_DURABLE, () -> io(() -> {
-                Durable.fsync(stateTmp);
-                for (RamBackend b : d.ramBackends()) {
-                    Durable.fsync(dir.resolve(b.fileName()));
-                }
-                Durable.atomicRename(stateTmp, state);
-                if (recipe == CloneRecipe.READONLY_PRIVATE) {
-                    // Clones open the files read-only; make that the only way they can be opened by this user.
-                    for (RamBackend b : d.ramBackends()) {
-                        Files.setPosixFilePermissions(dir.resolve(b.fileName()),
-                                PosixFilePermissions.fromString("r--------"));
-                    }
-                }
-                Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("r--------"));
-            }));
-            String streamMachine = io(() -> StreamHeader.machineType(state));
-            if (streamMachine != null && !streamMachine.equals(resolvedMachine)) {
-                LOG.warn("template {}: machine type in the state file '{}' differs from QOM's '{}'; using the file's",
-                        dir, streamMachine, resolvedMachine);
-                resolvedMachine = streamMachine;
+            ReadinessReport report = steps.run(Step.READINESS_CHECK, () -> ReadinessChecker.check(vm.qmp(),
+                    VmRole.TEMPLATE, vm.features()));
+            if (!report.isReady()) {
+                throw new TemplateNotReadyException(report);
             }
-            String machine = resolvedMachine;
-            List<BackendFile> backends = new ArrayList<>();
-            String[] stateSha = new String[1];
-            steps.run(Step.CHECKSUM, () -> io(() -> {
-                // Hashing RAM files reads every byte (seconds per GiB); without it the save is flat in guest
-                // size, and clones then refuse RAM files modified after the save instead of hashing them.
-                for (RamBackend b : d.ramBackends()) {
-                    backends.add(new BackendFile(b.id(), b.kind(), b.sizeBytes(), b.fileName(),
-                            hashRam ? Durable.sha256(dir.resolve(b.fileName())) : null));
-                }
-                stateSha[0] = Durable.sha256(state);
-            }));
-            QemuBinary binary = process.binary();
-            TemplateManifest manifest = ManifestIo.sign(new TemplateManifest(
-                    TemplateManifest.FORMAT_VERSION,
-                    Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(),
-                    new TemplateManifest.QemuInfo(features.version().toString(),
-                            QemuVersionProbe.probe(binary).versionLine(),
-                            binary.executable().toAbsolutePath().toString(),
-                            binary.firmwareDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(),
-                            features.fileMigrationUri()),
-                    d.machineType(), machine, recipe, backends,
-                    new TemplateManifest.StateFile(STATE_FILE, io(() -> Files.size(state)), stateSha[0],
-                            Duration.ofNanos(saveNanos).toMillis()),
-                    d, null));
-            steps.run(Step.WRITE_MANIFEST, () -> io(() -> ManifestIo.write(dir, manifest)));
-            LOG.info("saved template {} (QEMU {}, {}, state {} bytes in {} ms, RAM checksums {})", dir,
-                    features.version(), machine, manifest.state().sizeBytes(), manifest.state().saveMillis(),
-                    hashRam ? "recorded" : "not recorded");
-            return Template.open(dir);
-        } catch (RuntimeException e) {
-            Step failed = steps.current() == null ? Step.STOP : steps.current();
+            return save(vm, report.features(), options, steps, cleanups);
+        } catch (TemplateNotReadyException e) {
+            // Nothing was changed: the caller may fix the VM and save again.
+            throw e;
+        } catch (RuntimeException | Error e) {
+            Step failed = steps.current() == null ? Step.READINESS_CHECK : steps.current();
             // Both read before the cleanup: close() deletes QEMU's stderr log, and deleting the
             // partial state file frees the space whose lack may be the cause.
             String full = fullDiskHint(dir);
             process.kill();
             String stderr = process.stderrTail().strip();
-            process.close();
-            deleteQuietly(stateTmp);
-            deleteQuietly(state);
-            deleteQuietly(dir.resolve(TemplateManifest.FILE_NAME));
+            cleanups.run();
+            if (e instanceof Error err) {
+                throw err;
+            }
             String hint = QemuErrorHints.find(e).or(() -> QemuErrorHints.find(stderr))
                     .map(h -> " -- " + h.render()).orElse("");
             throw new TemplateSaveException(dir, failed, "saving template " + dir + " failed at step " + failed
-                    + " (QEMU " + features.version() + "): " + e.getMessage() + hint + full
+                    + " (QEMU " + process.version() + "): " + e.getMessage() + hint + full
                     + (stderr.isEmpty() ? "" : "\nQEMU stderr: " + stderr)
                     + "\nNo manifest was written, so this directory cannot be cloned from. Fix: remove " + dir
                     + " and save the template again" + (hint.isEmpty() ? "." : " after fixing the cause above."), e);
         }
+    }
+
+    private TemplateManifest save(TemplateVm vm, QemuFeatures features, SaveOptions options, Steps steps,
+                                  CleanupStack cleanups) {
+        boolean hashRam = options.ramChecksum() == SaveOptions.RamChecksum.FULL;
+        Path dir = vm.directory();
+        QmpClient c = vm.qmp();
+        QemuProcess process = vm.process();
+        Path stateTmp = dir.resolve(STATE_TMP);
+        Path state = dir.resolve(STATE_FILE);
+        String resolvedMachine = steps.run(Step.STOP, () -> {
+            String machine = machineTypeOf(c);
+            // 'stop' right after -S emits no STOP event, so trust the reply rather than wait for one.
+            Futures.await(c.execute("stop"));
+            return machine;
+        });
+        steps.run(Step.SET_CAPABILITIES, () -> MigrationCapabilityGuard.setCapabilities(c, VmRole.TEMPLATE,
+                capabilities()));
+        long saveNanos = steps.run(Step.SAVE_STATE, () -> {
+            long t0 = System.nanoTime();
+            io(() -> {
+                Durable.createPrivateFile(stateTmp);
+                cleanups.push("delete " + stateTmp, () -> Files.deleteIfExists(stateTmp));
+                try (StateChannel ch = StateChannel.open(c, stateTmp, true, features.fileMigrationUri())) {
+                    Migrations.run(c, "migrate", Map.of("uri", ch.uri()), MIGRATE_TIMEOUT, NAME, options.listener());
+                }
+            });
+            return System.nanoTime() - t0;
+        });
+        steps.run(Step.QUIT_TEMPLATE, () -> {
+            // From here on the RAM files are the template: the VM must never run again.
+            process.close();
+            if (process.isAlive()) {
+                throw new TemplatingException("the template's QEMU (pid " + process.pid() + ") did not exit");
+            }
+        });
+        VmDescription d = vm.description();
+        CloneRecipe recipe = features.readonlyCloneRecipe() ? CloneRecipe.READONLY_PRIVATE
+                : CloneRecipe.WRITABLE_PRIVATE;
+        steps.run(Step.MAKE_DURABLE, () -> io(() -> {
+            Durable.fsync(stateTmp);
+            for (RamBackend b : d.ramBackends()) {
+                Durable.fsync(dir.resolve(b.fileName()));
+            }
+            cleanups.push("delete " + state, () -> Files.deleteIfExists(state));
+            Durable.atomicRename(stateTmp, state);
+            if (recipe == CloneRecipe.READONLY_PRIVATE) {
+                // Clones open the files read-only; make that the only way they can be opened by this user.
+                for (RamBackend b : d.ramBackends()) {
+                    Files.setPosixFilePermissions(dir.resolve(b.fileName()),
+                            PosixFilePermissions.fromString("r--------"));
+                }
+            }
+            Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("r--------"));
+        }));
+        String streamMachine = io(() -> StreamHeader.machineType(state));
+        if (streamMachine != null && !streamMachine.equals(resolvedMachine)) {
+            LOG.warn("template {}: machine type in the state file '{}' differs from QOM's '{}'; using the file's",
+                    dir, streamMachine, resolvedMachine);
+            resolvedMachine = streamMachine;
+        }
+        String machine = resolvedMachine;
+        List<BackendFile> backends = new ArrayList<>();
+        String[] stateSha = new String[1];
+        steps.run(Step.CHECKSUM, () -> io(() -> {
+            // Hashing RAM files reads every byte (seconds per GiB); without it the save is flat in guest
+            // size, and clones then refuse RAM files modified after the save instead of hashing them.
+            for (RamBackend b : d.ramBackends()) {
+                backends.add(new BackendFile(b.id(), b.kind(), b.sizeBytes(), b.fileName(),
+                        hashRam ? Durable.sha256(dir.resolve(b.fileName())) : null));
+            }
+            stateSha[0] = Durable.sha256(state);
+        }));
+        QemuBinary binary = process.binary();
+        TemplateManifest manifest = ManifestIo.sign(new TemplateManifest(
+                TemplateManifest.FORMAT_VERSION,
+                Instant.now().truncatedTo(ChronoUnit.MILLIS).toString(),
+                new TemplateManifest.QemuInfo(features.version().toString(),
+                        QemuVersionProbe.probe(binary).versionLine(),
+                        binary.executable().toAbsolutePath().toString(),
+                        binary.firmwareDirs().stream().map(p -> p.toAbsolutePath().toString()).toList(),
+                        features.fileMigrationUri()),
+                d.machineType(), machine, recipe, backends,
+                new TemplateManifest.StateFile(STATE_FILE, io(() -> Files.size(state)), stateSha[0],
+                        Duration.ofNanos(saveNanos).toMillis()),
+                d, null));
+        Path manifestFile = dir.resolve(TemplateManifest.FILE_NAME);
+        cleanups.push("delete " + manifestFile, () -> Files.deleteIfExists(manifestFile));
+        steps.run(Step.WRITE_MANIFEST, () -> io(() -> ManifestIo.write(dir, manifest)));
+        LOG.info("saved template {} (QEMU {}, {}, state {} bytes in {} ms, RAM checksums {})", dir,
+                features.version(), machine, manifest.state().sizeBytes(), manifest.state().saveMillis(),
+                hashRam ? "recorded" : "not recorded");
+        // Read back with every check a clone's open makes; a manifest that fails them is removed with the rest.
+        return ManifestIo.readChecked(dir);
     }
 
     /**
@@ -207,14 +220,6 @@ public final class SaveWorkflow {
     static String machineTypeOf(QmpClient c) {
         String type = Futures.await(c.execute("qom-get", Map.of("path", "/machine", "property", "type"))).asText();
         return type.endsWith("-machine") ? type.substring(0, type.length() - "-machine".length()) : type;
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            LOG.warn("cannot delete {}: {}", p, e.toString());
-        }
     }
 
     interface IoWork<T> {

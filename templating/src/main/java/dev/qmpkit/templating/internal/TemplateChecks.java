@@ -31,14 +31,16 @@ public final class TemplateChecks {
     private static final String RESAVE = " Fix: restore the template directory as it was saved, or save the template again.";
 
     /**
-     * RAM files (by path, size, mtime and file key) already hashed and found equal to their
-     * manifest in this JVM, so a pool of clones pays for a suspicious file once.
+     * One lock per template directory for the whole JVM, not per owner: it guards a file that
+     * two owners could otherwise rewrite at once.
      */
-    private static final Set<String> VERIFIED_RAM_FILES = ConcurrentHashMap.newKeySet();
     private static final Map<Path, Object> RECORD_LOCKS = new ConcurrentHashMap<>();
 
-    private TemplateChecks() {
-    }
+    /**
+     * RAM files (by path, size, mtime and file key) this owner already hashed and found equal
+     * to their manifest, so a pool of clones pays for a suspicious file once.
+     */
+    private final Set<String> verifiedRamFiles = ConcurrentHashMap.newKeySet();
 
     /** Consistency of a manifest with itself and with the files, plus its fingerprint. */
     public static void verifyManifest(Path dir, TemplateManifest m) {
@@ -82,8 +84,13 @@ public final class TemplateChecks {
         }
     }
 
-    /** Files, state checksum, machine type in the state, and the QEMU version of {@code binary}. */
-    public static void verifyBeforeLaunch(Template t, QemuBinary binary) {
+    /**
+     * Files, state checksum, machine type in the state, and the QEMU version of {@code binary}.
+     *
+     * @param t the template; never null
+     * @param binary the QEMU the clone would run; never null
+     */
+    public void verifyBeforeLaunch(Template t, QemuBinary binary) {
         Path dir = t.directory();
         TemplateManifest m = t.manifest();
         checkFiles(dir, m);
@@ -116,7 +123,7 @@ public final class TemplateChecks {
      * or refused when the manifest has no checksum to compare it with; one not modified since
      * is not read, so a clone start stays cheap.
      */
-    private static void checkRamFilesUntouched(Template t) {
+    private void checkRamFilesUntouched(Template t) {
         Instant saved = Instant.parse(t.manifest().createdAt());
         for (BackendFile b : t.manifest().backends()) {
             Path f = t.directory().resolve(b.file());
@@ -128,11 +135,11 @@ public final class TemplateChecks {
                 throw modifiedWithoutChecksum(t, b, f, a);
             }
             String key = f + "|" + a.size() + "|" + a.lastModifiedTime().toMillis() + "|" + a.fileKey();
-            if (!VERIFIED_RAM_FILES.contains(key)) {
+            if (!verifiedRamFiles.contains(key)) {
                 LOG.info("template RAM file {} was modified after the save ({}); hashing it before cloning", f,
                         a.lastModifiedTime());
                 verifyRamChecksum(t, b, f);
-                VERIFIED_RAM_FILES.add(key);
+                verifiedRamFiles.add(key);
             }
         }
     }

@@ -1,7 +1,7 @@
 package dev.qmpkit.templating.internal;
 
+import dev.qmpkit.qmp.launch.CleanupStack;
 import dev.qmpkit.qmp.launch.QemuBinary;
-import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.templating.ProgressListener;
 import dev.qmpkit.templating.RamBackend;
@@ -14,7 +14,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -25,54 +24,76 @@ public final class TemplateLaunch {
     /** Name of the serial log inside a template directory. */
     public static final String SERIAL_LOG = "serial.log";
 
-    private TemplateLaunch() {
+    private final Launches launches;
+
+    /** @param launches starts the template's QEMU; never null */
+    public TemplateLaunch(Launches launches) {
+        this.launches = launches;
     }
 
-    /** What {@link #start} produced. */
+    /**
+     * What {@link #start} produced.
+     *
+     * @param directory the template directory, absolute
+     * @param description the description with the accelerator resolved
+     * @param process the template's QEMU
+     * @param serialLog the serial log, or null
+     * @param vmgenid the template's vmgenid GUID, or null
+     */
     public record Started(Path directory, VmDescription description, QemuProcess process, Path serialLog,
                           UUID vmgenid) {
     }
 
-    /** Creates the directory and files, then launches QEMU; on failure removes what it created. */
-    public static Started start(QemuBinary binary, VmDescription description, Path directory,
-                                ProgressListener listener) {
+    /**
+     * Creates the directory and files, then launches QEMU; on failure removes what it created.
+     *
+     * @param binary the QEMU; never null
+     * @param description the VM; never null
+     * @param directory the template directory (absent or empty); never null
+     * @param listener receives {@link Step#TEMPLATE_LAUNCH}; never null
+     * @return the running template VM's parts
+     */
+    public Started start(QemuBinary binary, VmDescription description, Path directory, ProgressListener listener) {
         Path dir = directory.toAbsolutePath().normalize();
         VmDescription d = description.toBuilder().accel(description.accel().resolve()).build();
-        List<Path> created = new ArrayList<>();
-        boolean createdDir = prepareDirectory(dir);
+        CleanupStack cleanups = new CleanupStack();
+        if (prepareDirectory(dir)) {
+            // Only if empty: QEMU or the user may have put something there.
+            cleanups.push("remove template directory " + dir, () -> Files.deleteIfExists(dir));
+        }
         try {
             for (RamBackend b : d.ramBackends()) {
                 Path f = dir.resolve(b.fileName());
                 Durable.createPrivateFile(f);
-                created.add(f);
+                cleanups.push("delete " + f, () -> Files.deleteIfExists(f));
                 try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
                     raf.setLength(b.sizeBytes());
                 }
             }
             Path serial = null;
             if (d.serialLog()) {
-                serial = dir.resolve(SERIAL_LOG);
-                Durable.createPrivateFile(serial);
-                created.add(serial);
+                Path s = dir.resolve(SERIAL_LOG);
+                Durable.createPrivateFile(s);
+                cleanups.push("delete " + s, () -> Files.deleteIfExists(s));
+                serial = s;
             }
             UUID vmgenid = d.vmgenid() ? UUID.randomUUID() : null;
             List<String> args = CommandLines.template(d, dir, serial, vmgenid);
-            Path serialLog = serial;
             QemuProcess process = new Steps(listener, "template").run(Step.TEMPLATE_LAUNCH, () -> {
                 try {
-                    return QemuLauncher.builder(binary).args(args).name("template").build().start();
+                    return launches.start(binary, args, "template", null);
                 } catch (RuntimeException e) {
                     throw withHint(e);
                 }
             });
-            return new Started(dir, d, process, serialLog, vmgenid);
+            return new Started(dir, d, process, serial, vmgenid);
         } catch (IOException e) {
-            cleanup(created, createdDir ? dir : null);
+            cleanups.run();
             throw new TemplatingException("cannot create the files of template " + dir + ": " + e
                     + ". Fix: choose a writable directory on a file system with room for "
                     + (d.totalRamBytes() >> 20) + " MiB of RAM files.", e);
-        } catch (RuntimeException e) {
-            cleanup(created, createdDir ? dir : null);
+        } catch (RuntimeException | Error e) {
+            cleanups.run();
             throw e;
         }
     }
@@ -108,23 +129,6 @@ public final class TemplateLaunch {
         } catch (IOException e) {
             throw new TemplatingException("cannot create template directory " + dir + ": " + e
                     + ". Fix: choose a directory this user can write.", e);
-        }
-    }
-
-    private static void cleanup(List<Path> files, Path dir) {
-        for (Path f : files) {
-            try {
-                Files.deleteIfExists(f);
-            } catch (IOException ignored) {
-                // best effort: nothing here is a manifest, so nothing can be cloned from it
-            }
-        }
-        if (dir != null) {
-            try {
-                Files.deleteIfExists(dir);
-            } catch (IOException ignored) {
-                // not empty: QEMU or the user put something there
-            }
         }
     }
 }

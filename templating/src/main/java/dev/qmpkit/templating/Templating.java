@@ -1,0 +1,309 @@
+package dev.qmpkit.templating;
+
+import dev.qmpkit.qmp.QmpOptions;
+import dev.qmpkit.qmp.QmpResources;
+import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.QemuStarter;
+import dev.qmpkit.templating.internal.CloneWorkflow;
+import dev.qmpkit.templating.internal.Launches;
+import dev.qmpkit.templating.internal.ManifestIo;
+import dev.qmpkit.templating.internal.SaveWorkflow;
+import dev.qmpkit.templating.internal.TemplateChecks;
+import dev.qmpkit.templating.internal.TemplateLaunch;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The owner of everything templating uses: how QEMU is started, the options and I/O
+ * resources of every monitor client, the caches (RAM files already verified), the clone
+ * names, and the template VMs, clones and pools it started. Create one per application and
+ * share it (as Lettuce's {@code ClientResources}); it builds templates, clones and pools, and
+ * {@link #close()} stops whatever of them is still running.
+ *
+ * <pre>{@code
+ * try (QmpResources io = QmpResources.create(2);
+ *      Templating templating = Templating.builder().resources(io).build()) {
+ *     Template template = templating.openTemplate(Path.of("/var/lib/tpl/web"));
+ *     try (CloneVm clone = template.startClone()) { ... }   // the template's owner starts it
+ * }
+ * }</pre>
+ *
+ * <p>The static entry points ({@link TemplateVm#start}, {@link Template#open},
+ * {@link ClonePool#start}) use {@link #defaults()}, a shared instance that runs real QEMU with
+ * {@link QmpOptions#defaults()} and is never closed. Thread-safe.
+ */
+public final class Templating implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Templating.class);
+    private static final Templating DEFAULTS = new Templating(builder(), true);
+
+    private final QemuStarter launcher;
+    private final QmpOptions qmpOptions;
+    private final boolean shared;
+    private final TemplateLaunch templateLaunch;
+    private final SaveWorkflow saveWorkflow = new SaveWorkflow();
+    private final TemplateChecks checks = new TemplateChecks();
+    private final CloneWorkflow cloneWorkflow;
+    private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Templating(Builder b, boolean shared) {
+        this.launcher = b.launcher;
+        this.qmpOptions = b.resources == null ? b.qmpOptions : b.qmpOptions.toBuilder().resources(b.resources).build();
+        this.shared = shared;
+        Launches launches = new Launches(launcher, qmpOptions);
+        this.templateLaunch = new TemplateLaunch(launches);
+        this.cloneWorkflow = new CloneWorkflow(launches, checks);
+    }
+
+    /**
+     * @return the shared instance behind the static entry points: real QEMU, default monitor
+     *         options, never closed; never null
+     */
+    public static Templating defaults() {
+        return DEFAULTS;
+    }
+
+    /** @return a builder with the defaults of {@link #defaults()}; never null */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return what starts every QEMU of this owner; never null */
+    public QemuStarter launcher() {
+        return launcher;
+    }
+
+    /** @return the options of every monitor client this owner's QEMUs get; never null */
+    public QmpOptions qmpOptions() {
+        return qmpOptions;
+    }
+
+    /** @return the I/O resources those clients borrow; never null */
+    public QmpResources resources() {
+        return qmpOptions.resources() == null ? QmpResources.shared() : qmpOptions.resources();
+    }
+
+    /**
+     * Starts a template VM, as {@link TemplateVm#start(QemuBinary, VmDescription, Path, ProgressListener)}
+     * describes.
+     *
+     * @param binary the QEMU to run; never null
+     * @param description what the VM is; never null
+     * @param directory the template directory (absent or empty); never null
+     * @return the running VM
+     * @throws TemplatingException when the directory is not empty or cannot be created
+     * @throws dev.qmpkit.qmp.launch.QemuLaunchException when QEMU refuses the configuration
+     * @throws IllegalStateException when this owner is closed
+     */
+    public TemplateVm startTemplate(QemuBinary binary, VmDescription description, Path directory) {
+        return startTemplate(binary, description, directory, ProgressListener.NONE);
+    }
+
+    /**
+     * Starts a template VM, reporting {@link Step#TEMPLATE_LAUNCH}; see
+     * {@link TemplateVm#start(QemuBinary, VmDescription, Path, ProgressListener)}.
+     *
+     * @param binary the QEMU to run; never null
+     * @param description what the VM is; never null
+     * @param directory the template directory (absent or empty); never null
+     * @param listener receives progress; never null
+     * @return the running VM
+     * @throws TemplatingException when the directory is not empty or cannot be created
+     * @throws dev.qmpkit.qmp.launch.QemuLaunchException when QEMU refuses the configuration
+     * @throws IllegalStateException when this owner is closed
+     */
+    public TemplateVm startTemplate(QemuBinary binary, VmDescription description, Path directory,
+                                    ProgressListener listener) {
+        Objects.requireNonNull(binary, "binary");
+        Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(listener, "listener");
+        checkOpen();
+        TemplateLaunch.Started s = templateLaunch.start(binary, description, directory, listener);
+        return track(new TemplateVm(this, s.directory(), s.description(), s.process(), s.serialLog(), s.vmgenid()));
+    }
+
+    /**
+     * Opens a saved template, as {@link Template#open(Path)} describes; its clones are started
+     * by this owner.
+     *
+     * @param directory a template directory; never null
+     * @return the template
+     * @throws ManifestCorruptException when the manifest is missing, unreadable or was edited
+     * @throws ManifestMismatchException when the manifest contradicts itself
+     */
+    public Template openTemplate(Path directory) {
+        Objects.requireNonNull(directory, "directory");
+        Path dir = directory.toAbsolutePath().normalize();
+        return new Template(this, dir, ManifestIo.readChecked(dir));
+    }
+
+    /**
+     * Starts a clone of a template with this owner's launcher, options and caches, as
+     * {@link Template#startClone(CloneOptions)} describes.
+     *
+     * @param template the template; never null
+     * @param options how; never null
+     * @return the clone, running or paused as asked
+     * @throws ManifestMismatchException when the template fails {@link Template#verify} (nothing launched)
+     * @throws CloneRestoreException when the clone cannot load the state (its QEMU is stopped)
+     * @throws TemplatingException when the description has devices unsafe for the clone recipe
+     * @throws IllegalStateException when this owner is closed
+     */
+    public CloneVm startClone(Template template, CloneOptions options) {
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(options, "options");
+        checkOpen();
+        return track(new CloneVm(this, template, cloneWorkflow.start(template, options)));
+    }
+
+    /**
+     * Starts a warm pool of clones of a template, as {@link ClonePool#start} describes; its
+     * clones are started by this owner.
+     *
+     * @param template the template; never null
+     * @param size how many clones to keep ready, 1 to 64
+     * @param options clone options (their {@code resume} is ignored: members wait paused); never null
+     * @return the pool, filling in the background
+     * @throws IllegalStateException when this owner is closed
+     */
+    public ClonePool startPool(Template template, int size, CloneOptions options) {
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(options, "options");
+        checkOpen();
+        return track(ClonePool.create(this, template, size, options));
+    }
+
+    /**
+     * Stops every pool, clone and template VM this owner started and that is still open (in
+     * that order), then refuses to start more. What the caller already closed is left alone;
+     * borrowed {@link QmpResources} are not closed. Idempotent. On {@link #defaults()} it does
+     * nothing.
+     */
+    @Override
+    public void close() {
+        if (shared || !closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<AutoCloseable> all = new ArrayList<>(open);
+        for (Class<?> kind : List.of(ClonePool.class, CloneVm.class, TemplateVm.class)) {
+            for (AutoCloseable c : all) {
+                if (kind.isInstance(c)) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        LOG.warn("closing {} failed: {}", c, e.toString());
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return shared ? "Templating[defaults]" : "Templating[" + open.size() + " open]";
+    }
+
+    // ---- for the objects it builds
+
+    TemplateManifest save(TemplateVm vm, SaveOptions options) {
+        return saveWorkflow.save(vm, options);
+    }
+
+    TemplateChecks checks() {
+        return checks;
+    }
+
+    void stop(CloneWorkflow.Restored restored) {
+        CloneWorkflow.stop(restored);
+    }
+
+    /** Forgets a VM or pool that was closed. */
+    void closed(AutoCloseable c) {
+        open.remove(c);
+    }
+
+    private <T extends AutoCloseable> T track(T c) {
+        if (shared) {
+            // Never closed, so it has no use for the list, and must not keep what callers forgot alive.
+            return c;
+        }
+        open.add(c);
+        if (closed.get()) {
+            // close() ran meanwhile and did not see it.
+            open.remove(c);
+            try {
+                c.close();
+            } catch (Exception e) {
+                // reported below
+            }
+            throw closedException();
+        }
+        return c;
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw closedException();
+        }
+    }
+
+    private IllegalStateException closedException() {
+        return new IllegalStateException("this Templating was closed; create a new one to start templates, clones "
+                + "or pools");
+    }
+
+    /** Builds a {@link Templating}. Not thread-safe. */
+    public static final class Builder {
+        private QemuStarter launcher = QemuStarter.processes();
+        private QmpOptions qmpOptions = QmpOptions.defaults();
+        private QmpResources resources;
+
+        private Builder() {
+        }
+
+        /**
+         * @param launcher starts every QEMU (default {@link QemuStarter#processes()}: real QEMU
+         *                 child processes); a test double, or a wrapper that adjusts each
+         *                 launch; never null
+         * @return this
+         */
+        public Builder launcher(QemuStarter launcher) {
+            this.launcher = Objects.requireNonNull(launcher, "launcher");
+            return this;
+        }
+
+        /**
+         * @param options the options of every monitor client (timeouts, event queues,
+         *                listeners; default {@link QmpOptions#defaults()}); never null
+         * @return this
+         */
+        public Builder qmpOptions(QmpOptions options) {
+            this.qmpOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * @param resources I/O resources every monitor client borrows, replacing those of
+         *                  {@link #qmpOptions}; the owner never closes them; never null
+         * @return this
+         */
+        public Builder resources(QmpResources resources) {
+            this.resources = Objects.requireNonNull(resources, "resources");
+            return this;
+        }
+
+        /** @return a new owner; never null */
+        public Templating build() {
+            return new Templating(this, false);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.qmpkit.templating;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The warm pool's bookkeeping under faults real QEMU does not produce on demand (a start that
+ * throws an Error, two closes racing), and the owner's close, against {@link FakeQemu}.
+ */
+class ClonePoolTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path tmp;
+    private FakeQemu qemu;
+    private Templating templating;
+    private Template template;
+    private CloneOptions options;
+
+    @BeforeEach
+    void saveATemplate() throws IOException {
+        qemu = new FakeQemu(tmp);
+        templating = Templating.builder().launcher(qemu).build();
+        try (TemplateVm vm = templating.startTemplate(qemu.binary(), SaveFailureTest.VM, tmp.resolve("tpl"))) {
+            template = vm.save();
+        }
+        options = CloneOptions.builder().workDir(Files.createDirectories(tmp.resolve("clones"))).build();
+    }
+
+    @AfterEach
+    void close() {
+        templating.close();
+        qemu.close();
+    }
+
+    @Test
+    void closingTheOwnerStopsItsPoolsClonesAndTemplateVms_andRefusesToStartMore() throws Exception {
+        ClonePool pool = templating.startPool(template, 1, options);
+        CloneVm clone = templating.startClone(template, options);
+        TemplateVm unsaved = templating.startTemplate(qemu.binary(), SaveFailureTest.VM, tmp.resolve("tpl2"));
+        awaitTrue(() -> pool.available() == 1, "the pool filled");
+        templating.close();
+        assertThat(qemu.started()).allSatisfy(p -> assertThat(p.isAlive()).as("%s alive", p).isFalse());
+        assertThat(clone.workDir()).doesNotExist();
+        assertThatThrownBy(() -> template.startClone(options)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        assertThatThrownBy(pool::acquire).isInstanceOf(IllegalStateException.class);
+        clone.close(); // the caller's close after the owner's is harmless
+        unsaved.close();
+        templating.close();
+    }
+
+    @Test
+    void theDefaultOwnerBehindTheStaticEntryPointsIgnoresClose() {
+        Templating.defaults().close();
+        Template opened = Template.open(template.directory());
+        assertThat(opened.templating()).isSameAs(Templating.defaults());
+        // It still starts clones: with real QEMU, which the fake binary is not.
+        assertThatThrownBy(() -> opened.startClone(options)).isInstanceOf(CloneRestoreException.class)
+                .hasMessageContaining("failed at step CLONE_LAUNCH");
+    }
+
+    private List<FakeQemu.Fake> clones() {
+        return qemu.started().stream().filter(f -> f.name().startsWith("clone-")).toList();
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() < deadline).as("%s within %s", what, WAIT).isTrue();
+            Thread.sleep(20);
+        }
+    }
+}

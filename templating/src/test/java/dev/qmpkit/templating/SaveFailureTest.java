@@ -61,7 +61,7 @@ class SaveFailureTest {
      * rename fail, as a full or broken file system would, even for root.
      */
     @ParameterizedTest
-    @EnumSource(value = Step.class, names = {"MAKE_DURABLE"})
+    @EnumSource(value = Step.class, names = {"MAKE_DURABLE", "WRITE_MANIFEST"})
     void aWriteFailingAfterQemuQuit_failsAtThatStep_andLeavesNoStateFileOrHalfWrittenManifest(Step step)
             throws Exception {
         try (FakeQemu qemu = new FakeQemu(tmp); Templating templating = Templating.builder().launcher(qemu).build()) {

@@ -57,22 +57,32 @@ public final class Durable {
         fsyncDir(to.toAbsolutePath().getParent());
     }
 
-    /** Writes bytes to {@code target} via a private temporary file, fsync and atomic rename. */
+    /**
+     * Writes bytes to {@code target} via a private temporary file, fsync and atomic rename. On
+     * any failure, the rename included, the temporary file is removed: only a complete file is
+     * ever visible, under either name.
+     */
     public static void atomicWrite(Path target, byte[] bytes) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
-        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(FILE_0600))) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(FILE_0600))) {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
             }
-            ch.force(true);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
+            atomicRename(tmp, target);
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
-        atomicRename(tmp, target);
     }
 
     /** Creates an empty private (0600) file, failing if it exists. */

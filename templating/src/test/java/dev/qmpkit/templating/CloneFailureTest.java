@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -80,6 +82,29 @@ class CloneFailureTest {
                 .hasMessageContaining("failed at step RESTORE_STATE")
                 .hasMessageContaining("Unknown ramblock \"ram0\"")
                 .hasMessageContaining("memory backend ids differ from the template's");
+        assertCloneLeftNothing();
+    }
+
+    @Test
+    void aCallerInterruptedWhileACloneFails_getsTheFailure_andKeepsTheInterrupt() throws Exception {
+        // QEMU rejects the state but is slow to exit: the clone waits for its last words, and is interrupted.
+        qemu.failIncomingMigration("qemu-system-x86_64: load of migration failed: Invalid argument", false);
+        Thread caller = Thread.currentThread();
+        CloneOptions options = options(Step.RESTORE_STATE, s -> { }).listener(new ProgressListener() {
+            @Override
+            public void stepFailed(Step step, String vmName, Throwable failure) {
+                CompletableFuture.runAsync(caller::interrupt, CompletableFuture.delayedExecutor(100,
+                        TimeUnit.MILLISECONDS));
+            }
+        }).build();
+        try {
+            assertThatThrownBy(() -> template.startClone(options)).isInstanceOf(CloneRestoreException.class)
+                    .hasMessageContaining("load of migration failed");
+            // The interrupt came while the failing start waited for QEMU, before it returned.
+            assertThat(Thread.currentThread().isInterrupted()).as("the caller's interrupt is kept").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
         assertCloneLeftNothing();
     }
 

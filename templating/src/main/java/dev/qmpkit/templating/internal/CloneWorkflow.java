@@ -32,7 +32,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -244,8 +246,11 @@ public final class CloneWorkflow {
     private static void awaitExit(QemuProcess process) {
         try {
             process.onExit().get(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception notYet) {
-            // still running or interrupted: report what is there
+        } catch (InterruptedException e) {
+            // The caller still gets the failure, at once; its interrupt stays set for it to see.
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // still running: report what is there
         }
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -12,6 +13,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -46,6 +48,8 @@ public final class ClonePool implements AutoCloseable {
     private final AtomicInteger starting = new AtomicInteger();
     private final AtomicLong replaced = new AtomicLong();
     private final ScheduledExecutorService refiller;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
     private volatile boolean closed;
     private volatile Throwable lastFailure;
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
@@ -167,14 +171,25 @@ public final class ClonePool implements AutoCloseable {
 
     /**
      * Stops every clone waiting in the pool and any being started, and waits for them. Clones
-     * already acquired are the caller's. Idempotent.
+     * already acquired are the caller's. Idempotent; a concurrent call returns only once the
+     * first has stopped every clone.
      */
     @Override
     public void close() {
-        if (closed) {
+        if (!closing.compareAndSet(false, true)) {
+            closeDone.join();
             return;
         }
         closed = true;
+        try {
+            stopAll();
+        } finally {
+            templating.closed(this);
+            closeDone.complete(null);
+        }
+    }
+
+    private void stopAll() {
         refiller.shutdown();
         try {
             // A start in progress finishes (or times out) and then sees 'closed' and stops its clone.
@@ -200,7 +215,6 @@ public final class ClonePool implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        templating.closed(this);
     }
 
     private void discardDead(CloneVm vm) {
@@ -233,9 +247,13 @@ public final class ClonePool implements AutoCloseable {
         CloneVm vm;
         try {
             vm = templating.startClone(template, options);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Accounted for whatever was thrown: a start that is not counted off leaves the pool short for good.
             starting.decrementAndGet();
             retryLater(e);
+            if (e instanceof Error err) {
+                throw err;
+            }
             return;
         }
         if (closed) {
@@ -260,8 +278,12 @@ public final class ClonePool implements AutoCloseable {
         // Back off (1 s doubling to 30 s) so a broken template does not spin QEMU launches.
         int n = Math.min(consecutiveFailures.getAndIncrement(), 5);
         long delay = Math.min(MAX_RETRY_DELAY.toMillis(), RETRY_DELAY.toMillis() << n);
-        LOG.warn("pool could not start a clone of {} (retrying in {} ms): {}", template.directory(), delay,
-                e.getMessage());
+        if (e instanceof Error) {
+            LOG.error("pool could not start a clone of {} (retrying in {} ms)", template.directory(), delay, e);
+        } else {
+            LOG.warn("pool could not start a clone of {} (retrying in {} ms): {}", template.directory(), delay,
+                    e.getMessage());
+        }
         if (!closed) {
             try {
                 refiller.schedule(this::refill, delay, TimeUnit.MILLISECONDS);

@@ -50,6 +50,43 @@ class ClonePoolTest {
     }
 
     @Test
+    void aSecondCloseReturnsOnlyOnceTheFirstHasStoppedEveryMember() throws Exception {
+        ClonePool pool = templating.startPool(template, 2, options);
+        awaitTrue(() -> pool.available() == 2, "the pool filled");
+        List<FakeQemu.Fake> members = clones();
+        CountDownLatch stopping = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        qemu.onClose(f -> {
+            stopping.countDown();
+            await(release);
+        });
+        CompletableFuture<Void> first = CompletableFuture.runAsync(pool::close);
+        assertThat(stopping.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the first close stops a member").isTrue();
+        CompletableFuture.runAsync(release::countDown, CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+        pool.close();
+        assertThat(members).as("members when the second close() returned")
+                .allSatisfy(m -> assertThat(m.closed()).as("%s stopped", m).isTrue());
+        first.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Test
+    void anErrorThrownByAStartDoesNotLeaveThePoolShort() throws Exception {
+        AtomicBoolean thrown = new AtomicBoolean();
+        qemu.beforeStart(l -> {
+            if (thrown.compareAndSet(false, true)) {
+                throw new AssertionError("a bug in the launch of " + l.name());
+            }
+        });
+        try (ClonePool pool = templating.startPool(template, 2, options)) {
+            awaitTrue(() -> pool.available() == 2, "the pool refilled to its size after the Error");
+            assertThat(thrown).isTrue();
+            try (CloneVm vm = pool.acquire()) {
+                assertThat(vm.isAlive()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void closingTheOwnerStopsItsPoolsClonesAndTemplateVms_andRefusesToStartMore() throws Exception {
         ClonePool pool = templating.startPool(template, 1, options);
         CloneVm clone = templating.startClone(template, options);

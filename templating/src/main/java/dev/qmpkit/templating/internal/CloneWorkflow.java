@@ -225,7 +225,7 @@ public final class CloneWorkflow {
         Step step = s.steps.current() == null ? Step.VERIFY_MANIFEST : s.steps.current();
         String stderr = "";
         if (s.process != null) {
-            if (e instanceof Migrations.MigrationFailedException || e instanceof QmpConnectionException) {
+            if (e instanceof MigrationFailedException || e instanceof QmpConnectionException) {
                 // QEMU prints why an incoming migration failed (e.g. "Unknown ramblock") and exits;
                 // wait briefly for that, so the caller gets QEMU's own words.
                 awaitExit(s.process);

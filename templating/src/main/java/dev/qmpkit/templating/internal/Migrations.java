@@ -31,15 +31,6 @@ public final class Migrations {
     private Migrations() {
     }
 
-    /** The migration ended in a state other than completed. */
-    public static final class MigrationFailedException extends QmpException {
-        private static final long serialVersionUID = 1L;
-
-        MigrationFailedException(String message) {
-            super(message);
-        }
-    }
-
     /**
      * @param client the VM's monitor
      * @param command {@code migrate} or {@code migrate-incoming}
@@ -47,7 +38,8 @@ public final class Migrations {
      * @param timeout how long the whole migration may take
      * @param vmName for progress reports
      * @param listener receives status changes and progress
-     * @throws MigrationFailedException when QEMU reports failed or cancelled (with its error-desc)
+     * @throws QmpException when QEMU reports the migration failed or cancelled (a
+     *         MigrationFailedException, with QEMU's error-desc)
      * @throws QmpException when the command fails, QEMU goes away or the time runs out
      */
     public static void run(QmpClient client, String command, Object arguments, Duration timeout, String vmName,

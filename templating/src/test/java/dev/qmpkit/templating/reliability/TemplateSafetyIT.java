@@ -15,6 +15,7 @@ import dev.qmpkit.templating.ManifestMismatchException;
 import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateManifest;
 import dev.qmpkit.templating.TemplatingException;
+import dev.qmpkit.templating.guest.SerialLog;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -229,9 +230,33 @@ class TemplateSafetyIT extends SavedTemplateTests {
         Path ram = copy.resolve(ramName);
         Files.delete(ram);
         Files.copy(t.directory().resolve(ramName), ram); // a new mtime, the same bytes
-        try (CloneVm clone = Template.open(copy).startClone()) {
-            assertThat(clone.isAlive()).isTrue();
+        long ramBytes = Files.size(ram);
+        long templateCounter = SerialLog.read(t.serialLog().orElseThrow()).lastCount().orElse(0);
+        Template copied = Template.open(copy);
+        // What this JVM reads through read(2): hashing the RAM file reads all of it once more.
+        long before = bytesReadByThisJvm();
+        resumesFromTheTemplate(copied, templateCounter);
+        long first = bytesReadByThisJvm();
+        resumesFromTheTemplate(copied, templateCounter);
+        long second = bytesReadByThisJvm();
+        assertThat(first - before).as("bytes read by the first clone's start (RAM file: %d)", ramBytes)
+                .isGreaterThanOrEqualTo(ramBytes);
+        assertThat(second - first).as("bytes read by the second clone's start (RAM file: %d)", ramBytes)
+                .isLessThan(ramBytes / 2);
+    }
+
+    /** A clone of the copy runs on from where the template stopped: it did not boot again. */
+    private static void resumesFromTheTemplate(Template t, long templateCounter) throws Exception {
+        try (CloneVm clone = t.startClone()) {
+            SerialLog log = SerialLog.awaitCountAbove(clone.serialLog(), templateCounter, SavedTemplates.BOOT);
+            assertThat(log.ready()).as("the clone printed READY: it booted instead of resuming").isFalse();
         }
+    }
+
+    /** {@code rchar} of {@code /proc/self/io}: bytes this process read with read(2) and the like, cache hits included. */
+    private static long bytesReadByThisJvm() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/io")).stream().filter(l -> l.startsWith("rchar:"))
+                .mapToLong(l -> Long.parseLong(l.substring("rchar:".length()).trim())).findFirst().orElseThrow();
     }
 
     private String refusedBeforeLaunch(Path dir, String culprit) {

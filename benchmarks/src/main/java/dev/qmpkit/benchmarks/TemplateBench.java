@@ -16,17 +16,16 @@ import dev.qmpkit.templating.TemplateVm;
 import dev.qmpkit.templating.VmDescription;
 import dev.qmpkit.templating.guest.BuiltinGuest;
 import dev.qmpkit.templating.guest.SerialLog;
+import dev.qmpkit.templating.WorkFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The templating benchmark (issue 3) with the built-in guest on QEMU (TCG): save time and
@@ -94,7 +93,7 @@ public final class TemplateBench {
             pool(small);
             pss(small);
         } finally {
-            deleteTree(work);
+            WorkFiles.deleteTree(work);
             System.out.println("load average at end: " + loadAverage());
         }
         System.out.println();
@@ -166,7 +165,7 @@ public final class TemplateBench {
         // little of it the guest wrote (what a hole-skipping checksum would have to hash).
         Path ramFile = template.ramFiles().get(0);
         long h0 = System.nanoTime();
-        sha256(ramFile);
+        WorkFiles.sha256(ramFile);
         double hashMs = ms(System.nanoTime() - h0);
         long z0 = System.nanoTime();
         long nonZeroMiB = nonZeroMiB(ramFile);
@@ -325,19 +324,6 @@ public final class TemplateBench {
 
     // ---------------------------------------------------------------- helpers
 
-    private static void sha256(Path file) throws Exception {
-        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(1 << 20);
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
-            while (ch.read(buf) >= 0) {
-                buf.flip();
-                md.update(buf);
-                buf.clear();
-            }
-        }
-        md.digest();
-    }
-
     private static long nonZeroMiB(Path file) throws IOException {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(1 << 20).order(java.nio.ByteOrder.nativeOrder());
         long count = 0;
@@ -388,17 +374,6 @@ public final class TemplateBench {
             return Files.readString(Path.of("/proc/loadavg")).strip();
         } catch (IOException e) {
             return "?";
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -10,14 +10,10 @@ import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.templating.guest.BuiltinGuest;
 import dev.qmpkit.templating.guest.SerialLog;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,11 +49,7 @@ class SaveOptionsIT {
 
     @AfterAll
     void deleteWorkDir() throws IOException {
-        try (Stream<Path> all = Files.walk(tmp)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        WorkFiles.deleteTree(tmp);
     }
 
     static List<QemuBinary> qemus() {
@@ -166,7 +158,7 @@ class SaveOptionsIT {
         Template recorded = opened.recordRamChecksums();
         assertThat(other.get().manifest()).isEqualTo(recorded.manifest());
         assertThat(recorded.hasRamChecksums()).isTrue();
-        assertThat(recorded.manifest().backends().get(0).sha256()).isEqualTo(sha256(ramFile(t)));
+        assertThat(recorded.manifest().backends().get(0).sha256()).isEqualTo(WorkFiles.sha256(ramFile(t)));
         assertThat(recorded.manifest().createdAt()).as("the save time stays, it dates the files")
                 .isEqualTo(t.manifest().createdAt());
         Template reopened = Template.open(copy);
@@ -196,15 +188,4 @@ class SaveOptionsIT {
         return copy;
     }
 
-    private static String sha256(Path file) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 20];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
 }

@@ -60,11 +60,7 @@ class TemplatingIT {
 
     @AfterAll
     void deleteWorkDir() throws IOException {
-        try (Stream<Path> all = Files.walk(tmp)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        WorkFiles.deleteTree(tmp);
     }
 
     static List<QemuBinary> qemus() {

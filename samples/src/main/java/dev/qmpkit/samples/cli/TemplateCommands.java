@@ -1,7 +1,17 @@
 package dev.qmpkit.samples.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.qmpkit.qmp.launch.QemuBinary;
-import dev.qmpkit.samples.TemplateAndClone;
+import dev.qmpkit.qmp.launch.QemuVersionProbe.QemuBinaryInfo;
+import dev.qmpkit.templating.Accel;
+import dev.qmpkit.templating.Boot;
+import dev.qmpkit.templating.CloneVm;
+import dev.qmpkit.templating.Template;
+import dev.qmpkit.templating.TemplateManifest;
+import dev.qmpkit.templating.Templating;
+import dev.qmpkit.templating.VmDescription;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,6 +31,7 @@ public final class TemplateCommands {
     private static final List<String> GUESTS = List.of("builtin", "linux");
     private static final List<String> ACCELS = List.of("tcg", "kvm", "auto");
     private static final String QEMU_USAGE = "[--qemu PATH|VERSION] [--firmware-dir DIR]...";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private TemplateCommands() {
     }
@@ -40,9 +51,8 @@ public final class TemplateCommands {
                     Path json = path(a.value("--json"));
                     a.positional(0, 0, "");
                     QemuBinary qemu = QemuChoice.resolve(a.value("--qemu"), a.values("--firmware-dir"), ctx);
-                    var settings = new TemplateAndClone.Settings(qemu, guest, memory, clones, accel,
-                            workDir == null ? null : Path.of(workDir), json);
-                    return TemplateAndClone.demo(settings, ctx);
+                    return Demo.run(new Demo.Settings(qemu, guest, memory, clones, accel,
+                            workDir == null ? null : Path.of(workDir), json), ctx);
                 });
     }
 
@@ -58,7 +68,7 @@ public final class TemplateCommands {
                     String accel = a.choice("--accel", "tcg", ACCELS);
                     a.positional(0, 0, "");
                     QemuBinary qemu = QemuChoice.resolve(a.value("--qemu"), a.values("--firmware-dir"), ctx);
-                    return TemplateAndClone.createTemplate(qemu, guest, memory, accel, dir, ctx);
+                    return create(qemu, guest, memory, accel, dir, ctx);
                 });
     }
 
@@ -77,8 +87,79 @@ public final class TemplateCommands {
                         throw new CliFailure("no template folder at " + dir,
                                 "create one first: ./qmpkit template create --dir " + dir, null);
                     }
-                    return TemplateAndClone.cloneTemplate(dir, qemu, clones, json, ctx);
+                    return cloneTemplate(dir, qemu, clones, json, ctx);
                 });
+    }
+
+    /** {@code template create}: boots a template from the chosen guest and saves it into {@code dir}. */
+    private static int create(QemuBinary qemu, String guest, int memoryMiB, String accelName, Path dir, Context ctx)
+            throws Exception {
+        Progress progress = ctx.progress();
+        QemuBinaryInfo info = QemuChoice.probe(qemu);
+        Accel accel = GuestTemplates.accel(accelName, progress);
+        if (Files.exists(dir) && !Demo.isEmptyDir(dir)) {
+            throw new CliFailure(dir + " already exists and is not empty",
+                    "choose a new --dir; a template directory holds exactly one template", null);
+        }
+        // Clones load the same kernel file again, so it goes to the cache, not to a folder that may be cleaned up.
+        Boot boot = GuestTemplates.guestBoot(guest, ctx.cacheDir().resolve("builtin-guest"), ctx.cacheDir(), progress);
+        VmDescription description = VmDescription.builder().machineType("q35").accel(accel)
+                .ram((long) memoryMiB << 20).boot(boot).build();
+        progress.step("QEMU %s, %s guest, %d MiB, %s", info.version(), guest, memoryMiB, accel.qemuName());
+        GuestTemplates.Created c;
+        try (Templating templating = Templating.builder().build()) {
+            c = GuestTemplates.create(templating, qemu, description, dir, GuestTemplates.guestTimeout(guest), progress);
+        }
+        TemplateManifest m = c.template().manifest();
+        PrintStream out = ctx.out();
+        out.println("template saved in " + c.template().directory());
+        out.println(new TextTable("what", "value")
+                .row("QEMU", m.qemu().version() + " (" + m.qemu().executable() + ")")
+                .row("machine", m.resolvedMachineType())
+                .row("clone recipe", m.cloneRecipe())
+                .row("cold boot to READY", String.format("%.1f ms", c.coldBootMs()))
+                .row("save (migrate)", m.state().saveMillis() + " ms")
+                .row("save (total)", String.format("%.1f ms", c.saveTotalMs()))
+                .row("state file", m.state().file() + ", " + m.state().sizeBytes() + " bytes")
+                .row("RAM file", m.backends().get(0).file() + ", " + (m.backends().get(0).sizeBytes() >> 20) + " MiB")
+                .row("guest counter at save", c.counter() < 0 ? "-" : Long.toString(c.counter())));
+        out.println("next: ./qmpkit template clone --dir " + dir + " --clones 3");
+        return 0;
+    }
+
+    /** {@code template clone}: starts clones from a saved template, proves them alive, reports and stops them. */
+    private static int cloneTemplate(Path dir, QemuBinary qemu, int count, Path json, Context ctx) throws Exception {
+        Progress progress = ctx.progress();
+        try (Templating templating = Templating.builder().build()) {
+            Template template = templating.openTemplate(dir);
+            template.verify(qemu);
+            // The template's serial log tells where its counter stood when it was saved.
+            long templateCounter = GuestTemplates.lastCounter(template.serialLog().orElse(null));
+            List<DemoReport.CloneInfo> clones;
+            List<CloneVm> running = GuestTemplates.startClones(template, count, progress, qemu);
+            try {
+                clones = CloneProof.inspect(running, templateCounter, progress);
+            } finally {
+                running.forEach(CloneVm::close);
+            }
+            boolean unchanged = GuestTemplates.ramFilesMatchManifest(template);
+            CloneProof.print(clones, ctx.out());
+            ctx.out().println("template RAM file unchanged: " + (unchanged ? "yes" : "NO"));
+            if (json != null) {
+                var root = JSON.createObjectNode();
+                root.put("template", template.directory().toString());
+                root.set("clones", JSON.valueToTree(clones));
+                root.put("templateFileUnchanged", unchanged);
+                Files.writeString(json, JSON.writeValueAsString(root) + "\n");
+            }
+            boolean allAlive = clones.stream().allMatch(DemoReport.CloneInfo::alive);
+            if (!allAlive || !unchanged) {
+                ctx.err().println("qmpkit template clone: " + (allAlive ? "" : "not every clone ran on from the "
+                        + "template; ") + (unchanged ? "" : "the template's RAM file changed"));
+                return 1;
+            }
+            return 0;
+        }
     }
 
     private static Path path(String s) {

@@ -2,7 +2,7 @@ package dev.qmpkit.samples.linux;
 
 import dev.qmpkit.samples.cli.CliFailure;
 import dev.qmpkit.samples.cli.Progress;
-import dev.qmpkit.samples.cli.WorkFiles;
+import dev.qmpkit.templating.WorkFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

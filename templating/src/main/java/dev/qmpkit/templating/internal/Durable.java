@@ -1,7 +1,6 @@
 package dev.qmpkit.templating.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -88,24 +87,6 @@ public final class Durable {
     /** Creates an empty private (0600) file, failing if it exists. */
     public static void createPrivateFile(Path file) throws IOException {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(FILE_0600));
-    }
-
-    /** @return the file's SHA-256, lower-case hex */
-    public static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-        byte[] buf = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 
     /** @return the SHA-256 of bytes, lower-case hex */

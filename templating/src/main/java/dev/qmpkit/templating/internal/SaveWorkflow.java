@@ -17,6 +17,7 @@ import dev.qmpkit.templating.TemplateSaveException;
 import dev.qmpkit.templating.TemplateVm;
 import dev.qmpkit.templating.TemplatingException;
 import dev.qmpkit.templating.VmDescription;
+import dev.qmpkit.templating.WorkFiles;
 import dev.qmpkit.templating.inspect.MigrationCapabilityGuard;
 import dev.qmpkit.templating.inspect.QemuErrorHints;
 import dev.qmpkit.templating.inspect.QemuFeatures;
@@ -167,9 +168,9 @@ public final class SaveWorkflow {
             // size, and clones then refuse RAM files modified after the save instead of hashing them.
             for (RamBackend b : d.ramBackends()) {
                 backends.add(new BackendFile(b.id(), b.kind(), b.sizeBytes(), b.fileName(),
-                        hashRam ? Durable.sha256(dir.resolve(b.fileName())) : null));
+                        hashRam ? WorkFiles.sha256(dir.resolve(b.fileName())) : null));
             }
-            stateSha[0] = Durable.sha256(state);
+            stateSha[0] = WorkFiles.sha256(state);
         }));
         QemuBinary binary = process.binary();
         TemplateManifest manifest = ManifestIo.sign(new TemplateManifest(

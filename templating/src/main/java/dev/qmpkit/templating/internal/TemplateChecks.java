@@ -8,6 +8,7 @@ import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateManifest;
 import dev.qmpkit.templating.TemplateManifest.BackendFile;
 import dev.qmpkit.templating.TemplatingException;
+import dev.qmpkit.templating.WorkFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -252,7 +253,7 @@ public final class TemplateChecks {
     /** SHA-256 of a template file; an unreadable file refuses the clone like a changed one. */
     private static String sha256(Path f, String what) {
         try {
-            return Durable.sha256(f);
+            return WorkFiles.sha256(f);
         } catch (IOException e) {
             throw new ManifestMismatchException(f, "unreadable", "cannot read " + what + " " + f + ": " + e + "."
                     + RESAVE);

@@ -80,6 +80,6 @@ class SmallPartsTest {
         try (var s = Files.list(dir)) {
             assertThat(s.toList()).containsExactly(f);
         }
-        assertThat(Durable.sha256(f)).isEqualTo(Durable.sha256("{\"a\":1}".getBytes(StandardCharsets.UTF_8)));
+        assertThat(dev.qmpkit.templating.WorkFiles.sha256(f)).isEqualTo(Durable.sha256("{\"a\":1}".getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -8,14 +8,13 @@ import dev.qmpkit.templating.TemplateVm;
 import dev.qmpkit.templating.VmDescription;
 import dev.qmpkit.templating.guest.BuiltinGuest;
 import dev.qmpkit.templating.guest.SerialLog;
+import dev.qmpkit.templating.WorkFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * Templates of the built-in guest (64 MiB, TCG), saved once per QEMU and shared by the tests
@@ -63,17 +62,6 @@ final class SavedTemplates implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        deleteTree(root);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        WorkFiles.deleteTree(root);
     }
 }

@@ -1,8 +1,7 @@
-package dev.qmpkit.samples;
+package dev.qmpkit.samples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.qmpkit.samples.cli.Progress;
 import dev.qmpkit.templating.Accel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -16,7 +15,7 @@ class AccelChoiceTest {
     void kvmWithoutAUsableDevKvmFallsBackToTcgWithANote() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Progress progress = new Progress(new PrintStream(err, true, StandardCharsets.UTF_8), false);
-        assertThat(TemplateAndClone.accel("kvm", false, progress)).isEqualTo(Accel.TCG);
+        assertThat(GuestTemplates.accel("kvm", false, progress)).isEqualTo(Accel.TCG);
         assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("note: KVM is not usable here")
                 .contains("using TCG").contains("kvm_intel");
     }
@@ -25,10 +24,10 @@ class AccelChoiceTest {
     void otherwiseTheChoiceIsKept() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Progress progress = new Progress(new PrintStream(err, true, StandardCharsets.UTF_8), false);
-        assertThat(TemplateAndClone.accel("kvm", true, progress)).isEqualTo(Accel.KVM);
-        assertThat(TemplateAndClone.accel("tcg", true, progress)).isEqualTo(Accel.TCG);
-        assertThat(TemplateAndClone.accel("auto", true, progress)).isEqualTo(Accel.KVM);
-        assertThat(TemplateAndClone.accel("auto", false, progress)).isEqualTo(Accel.TCG);
+        assertThat(GuestTemplates.accel("kvm", true, progress)).isEqualTo(Accel.KVM);
+        assertThat(GuestTemplates.accel("tcg", true, progress)).isEqualTo(Accel.TCG);
+        assertThat(GuestTemplates.accel("auto", true, progress)).isEqualTo(Accel.KVM);
+        assertThat(GuestTemplates.accel("auto", false, progress)).isEqualTo(Accel.TCG);
         assertThat(err.size()).isZero();
     }
 }

@@ -1,4 +1,4 @@
-package dev.qmpkit.samples;
+package dev.qmpkit.samples.cli;
 
 import java.util.List;
 import java.util.Objects;

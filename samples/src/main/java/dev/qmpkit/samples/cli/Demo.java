@@ -1,0 +1,212 @@
+package dev.qmpkit.samples.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.QemuLauncher;
+import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.qmp.launch.QemuVersionProbe.QemuBinaryInfo;
+import dev.qmpkit.templating.Accel;
+import dev.qmpkit.templating.Boot;
+import dev.qmpkit.templating.CloneVm;
+import dev.qmpkit.templating.Template;
+import dev.qmpkit.templating.TemplateManifest;
+import dev.qmpkit.templating.Templating;
+import dev.qmpkit.templating.VmDescription;
+import dev.qmpkit.templating.WorkFiles;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * {@code ./qmpkit demo}: boots a template, saves it, starts N clones at once, proves each runs
+ * on from the template, and prints the timings and per-clone memory (and the {@link DemoReport}
+ * as JSON when asked). The sample {@code TemplateAndClone} shows the same steps without the
+ * measuring.
+ */
+public final class Demo {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Demo() {
+    }
+
+    /**
+     * What the demo does.
+     *
+     * @param qemu the QEMU to run; never null
+     * @param guest {@code builtin} or {@code linux}; never null
+     * @param memoryMiB guest RAM in MiB
+     * @param clones how many clones to start at once
+     * @param accel {@code tcg}, {@code kvm} or {@code auto}; never null
+     * @param workDir where the files go (kept afterwards); null for a temporary folder, removed at the end
+     * @param json where to write the {@link DemoReport}; null for none
+     */
+    public record Settings(QemuBinary qemu, String guest, int memoryMiB, int clones, String accel, Path workDir,
+                           Path json) {
+    }
+
+    /**
+     * Runs the whole demo and prints the figures.
+     *
+     * @param s what to do; never null
+     * @param ctx output streams and environment; never null
+     * @return 0 when every clone is alive and the template file is unchanged, else 1
+     * @throws Exception a failure {@code Main} explains in one line
+     */
+    public static int run(Settings s, Context ctx) throws Exception {
+        Progress progress = ctx.progress();
+        QemuBinaryInfo info = QemuChoice.probe(s.qemu());
+        Accel accel = GuestTemplates.accel(s.accel(), progress);
+        progress.step("QEMU %s (%s), %s guest, %d MiB, %d clones, %s", info.version(), s.qemu().executable(),
+                s.guest(), s.memoryMiB(), s.clones(), accel.qemuName());
+        Path work = s.workDir() == null ? Files.createTempDirectory("qmpkit-demo-") : emptyDir(s.workDir());
+        // On Ctrl-C the launcher's own hook stops every QEMU; this one removes the RAM file and the rest.
+        Thread cleanup = new Thread(() -> {
+            try {
+                WorkFiles.deleteTree(work);
+            } catch (IOException e) {
+                // the JVM is exiting: nothing more can be done
+            }
+        }, "qmpkit-demo-cleanup");
+        if (s.workDir() == null) {
+            Runtime.getRuntime().addShutdownHook(cleanup);
+        }
+        progress.step("work folder %s (%s)", work, s.workDir() == null ? "removed at the end" : "kept");
+        try (Templating templating = Templating.builder().build()) {
+            Boot boot = GuestTemplates.guestBoot(s.guest(), work, ctx.cacheDir(), progress);
+            VmDescription description = VmDescription.builder()
+                    .machineType("q35").accel(accel).cpus(1)
+                    .ram((long) s.memoryMiB() << 20)
+                    .boot(boot)
+                    .build();
+
+            double bareMs = bareQemuStartMs(s.qemu(), work);
+            progress.step("bare 'qemu -M none' spawn to QMP: %.1f ms (median of 3)", bareMs);
+
+            GuestTemplates.Created created = GuestTemplates.create(templating, s.qemu(), description,
+                    work.resolve("template"), GuestTemplates.guestTimeout(s.guest()), progress);
+            Template template = created.template();
+
+            List<DemoReport.CloneInfo> clones;
+            double wallMs;
+            long t0 = System.nanoTime();
+            List<CloneVm> running = GuestTemplates.startClones(template, s.clones(), progress, null);
+            try {
+                wallMs = GuestTemplates.ms(System.nanoTime() - t0);
+                progress.step("%d clones running %.0f ms after the first was started", running.size(), wallMs);
+                clones = CloneProof.inspect(running, created.counter(), progress);
+            } finally {
+                running.forEach(CloneVm::close);
+            }
+            progress.step("stopped the clones; checking the template's RAM file against its manifest");
+            boolean unchanged = GuestTemplates.ramFilesMatchManifest(template);
+
+            TemplateManifest m = template.manifest();
+            DemoReport report = new DemoReport(
+                    new DemoReport.Qemu(info.version().toString(), s.qemu().executable().toString()),
+                    s.guest(), accel.qemuName(),
+                    new DemoReport.TemplateInfo(s.memoryMiB(), m.state().saveMillis(),
+                            CloneProof.round(created.saveTotalMs()), m.state().sizeBytes(), m.backends().get(0).sha256(),
+                            created.counter(), created.vmgenid(), created.memory().pssKiB(), created.memory().rssKiB()),
+                    CloneProof.round(created.coldBootMs()), CloneProof.round(bareMs), CloneProof.round(wallMs), clones,
+                    clones.stream().allMatch(DemoReport.CloneInfo::alive), unchanged);
+            print(report, ctx.out());
+            if (s.json() != null) {
+                Files.writeString(s.json(), JSON.writeValueAsString(report) + "\n");
+                progress.step("summary written to %s", s.json());
+            }
+            return verdict(report, ctx);
+        } finally {
+            if (s.workDir() == null) {
+                WorkFiles.deleteTree(work);
+                removeHook(cleanup);
+            } else {
+                progress.step("files kept in %s", work);
+            }
+        }
+    }
+
+    private static void print(DemoReport r, PrintStream out) {
+        double[] starts = r.clones().stream().mapToDouble(DemoReport.CloneInfo::startMs).sorted().toArray();
+        double median = starts.length == 0 ? 0 : starts[starts.length / 2];
+        out.println();
+        out.printf("QEMU %s (%s), %s guest, %d MiB, %s%n", r.qemu().version(), r.qemu().binary(), r.guest(),
+                r.template().memoryMiB(), r.accel());
+        out.println();
+        out.print(new TextTable("step", "time", "note")
+                .row("bare qemu -M none, spawn to QMP", CloneProof.fmt(r.bareQemuStartMs()), "reference: QEMU alone")
+                .row("template cold boot to READY", CloneProof.fmt(r.coldBootMs()), "QEMU start + guest boot")
+                .row("template save (migrate)", CloneProof.fmt(r.template().saveMs()),
+                        r.template().stateBytes() + " bytes of device state, RAM not copied")
+                .row("template save (total)", CloneProof.fmt(r.template().saveTotalMs()),
+                        "with fsync, checksums, manifest")
+                .row("clone start (median)", CloneProof.fmt(median), String.format(
+                        "%.1fx bare QEMU; cold boot takes %.1fx as long", median / r.bareQemuStartMs(),
+                        r.coldBootMs() / Math.max(median, 0.001)))
+                .row("all " + r.clones().size() + " clones started at once", CloneProof.fmt(r.clonesStartWallMs()),
+                        "wall time"));
+        out.println();
+        CloneProof.print(r.clones(), out);
+        double clonePss = r.clones().stream().mapToLong(DemoReport.CloneInfo::pssKiB).average().orElse(0);
+        out.printf("%nmemory: each clone Pss %.0f KiB on average, %.2fx the cold-booted template's %d KiB "
+                + "(the clones share the template file's pages)%n", clonePss,
+                clonePss / Math.max(1, r.template().pssKiB()), r.template().pssKiB());
+        out.println("template RAM file unchanged after the clones ran: " + (r.templateFileUnchanged() ? "yes" : "NO")
+                + " (sha256 " + r.template().ramFileSha256().substring(0, 16) + "...)");
+        out.println("all clones alive (counter continued from " + r.template().counter() + ", no reboot): "
+                + (r.allClonesAlive() ? "yes" : "NO"));
+    }
+
+    private static int verdict(DemoReport r, Context ctx) {
+        if (r.allClonesAlive() && r.templateFileUnchanged()) {
+            return 0;
+        }
+        ctx.err().println("qmpkit demo: " + (r.allClonesAlive() ? "" : "not every clone ran on from the template; ")
+                + (r.templateFileUnchanged() ? "" : "the template's RAM file changed while clones ran"));
+        return 1;
+    }
+
+    /** For reference: how long QEMU itself takes to start with no machine at all. */
+    private static double bareQemuStartMs(QemuBinary qemu, Path work) {
+        QemuLauncher launcher = QemuLauncher.builder(qemu).args("-M", "none", "-accel", "tcg")
+                .workDir(work).name("bare").build();
+        double[] t = new double[3];
+        for (int i = 0; i < t.length; i++) {
+            long t0 = System.nanoTime();
+            QemuProcess p = launcher.start();
+            t[i] = GuestTemplates.ms(System.nanoTime() - t0);
+            p.close();
+        }
+        Arrays.sort(t);
+        return t[1];
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook runs anyway and finds nothing left
+        }
+    }
+
+    private static Path emptyDir(Path dir) throws IOException {
+        if (Files.exists(dir) && !isEmptyDir(dir)) {
+            throw new CliFailure("--work-dir " + dir + " is not empty",
+                    "pass a new or empty folder (the demo writes the template and clone files there)", null);
+        }
+        return Files.createDirectories(dir);
+    }
+
+    static boolean isEmptyDir(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+}

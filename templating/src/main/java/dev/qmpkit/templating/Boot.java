@@ -18,7 +18,14 @@ import java.util.Objects;
  */
 public record Boot(Path kernel, Path initrd, String append, Path disk) {
 
-    /** Validates: exactly one of kernel and disk. */
+    /**
+     * Validates: exactly one of kernel and disk.
+     *
+     * @param kernel the kernel image, or null when booting a disk
+     * @param initrd the initrd, or null
+     * @param append the kernel command line, or null
+     * @param disk a raw disk image, or null when booting a kernel
+     */
     public Boot {
         if ((kernel == null) == (disk == null)) {
             throw new IllegalArgumentException("boot needs exactly one of a kernel or a disk");
@@ -44,12 +51,18 @@ public record Boot(Path kernel, Path initrd, String append, Path disk) {
         return new Boot(null, null, null, Objects.requireNonNull(disk, "disk"));
     }
 
-    /** @param initrd the initrd; never null @return a copy with the initrd */
+    /**
+     * @param initrd the initrd; never null
+     * @return a copy with the initrd
+     */
     public Boot withInitrd(Path initrd) {
         return new Boot(kernel, Objects.requireNonNull(initrd, "initrd"), append, disk);
     }
 
-    /** @param append the kernel command line; never null @return a copy with it */
+    /**
+     * @param append the kernel command line; never null
+     * @return a copy with it
+     */
     public Boot withAppend(String append) {
         return new Boot(kernel, initrd, Objects.requireNonNull(append, "append"), disk);
     }

@@ -31,7 +31,23 @@ public record CloneOptions(
         Duration restoreTimeout,
         ProgressListener listener) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param binary the QEMU to run the clone with, or null for the one recorded in the
+     *                      manifest; it must be the same QEMU version as the one that saved the template
+     * @param workDir the parent of each clone's private work directory (its serial log), or null
+     *                       for the system temp directory; the monitor socket lives in the launcher's own
+     *                       short run directory
+     * @param resume whether the clone is resumed ({@code cont}) after its state is loaded (default
+     *                      true); false leaves it paused, to be resumed with {@link CloneVm#resume()}
+     * @param nic whether a virtio-net NIC (user networking) with a fresh random MAC is hot-plugged
+     *                   into each clone (default false)
+     * @param freshUuid whether each clone gets a new {@code -uuid} (default true; QEMU then
+     *                         reports the clone's own UUID, the guest's SMBIOS UUID stays the template's)
+     * @param restoreTimeout how long launching and loading the state may take (default 30 s); never null
+     * @param listener receives progress; never null
+     */
     public CloneOptions {
         Objects.requireNonNull(restoreTimeout, "restoreTimeout");
         Objects.requireNonNull(listener, "listener");
@@ -69,43 +85,64 @@ public record CloneOptions(
         private Builder() {
         }
 
-        /** @param binary the QEMU to run, or null for the manifest's @return this */
+        /**
+         * @param binary the QEMU to run, or null for the manifest's
+         * @return this
+         */
         public Builder binary(QemuBinary binary) {
             this.binary = binary;
             return this;
         }
 
-        /** @param dir the parent of clone work directories, or null for the temp dir @return this */
+        /**
+         * @param dir the parent of clone work directories, or null for the temp dir
+         * @return this
+         */
         public Builder workDir(Path dir) {
             this.workDir = dir;
             return this;
         }
 
-        /** @param resume whether to {@code cont} after loading (default true) @return this */
+        /**
+         * @param resume whether to {@code cont} after loading (default true)
+         * @return this
+         */
         public Builder resume(boolean resume) {
             this.resume = resume;
             return this;
         }
 
-        /** @param nic whether to hot-plug a NIC with a fresh MAC (default false) @return this */
+        /**
+         * @param nic whether to hot-plug a NIC with a fresh MAC (default false)
+         * @return this
+         */
         public Builder nic(boolean nic) {
             this.nic = nic;
             return this;
         }
 
-        /** @param fresh whether to give each clone a new {@code -uuid} (default true) @return this */
+        /**
+         * @param fresh whether to give each clone a new {@code -uuid} (default true)
+         * @return this
+         */
         public Builder freshUuid(boolean fresh) {
             this.freshUuid = fresh;
             return this;
         }
 
-        /** @param timeout launch plus restore time limit (default 30 s); never null @return this */
+        /**
+         * @param timeout launch plus restore time limit (default 30 s); never null
+         * @return this
+         */
         public Builder restoreTimeout(Duration timeout) {
             this.restoreTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
         }
 
-        /** @param listener receives progress; never null @return this */
+        /**
+         * @param listener receives progress; never null
+         * @return this
+         */
         public Builder listener(ProgressListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;

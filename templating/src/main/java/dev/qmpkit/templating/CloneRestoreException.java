@@ -11,6 +11,7 @@ import java.util.Objects;
 public class CloneRestoreException extends TemplatingException {
     private static final long serialVersionUID = 1L;
 
+    /** The step that failed. */
     private final Step step;
 
     /**

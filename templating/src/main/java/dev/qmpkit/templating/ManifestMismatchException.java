@@ -13,6 +13,7 @@ public class ManifestMismatchException extends TemplatingException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** What differs, e.g. {@code sha256} or {@code size}. */
     private final String what;
 
     /**

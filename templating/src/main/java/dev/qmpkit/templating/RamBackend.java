@@ -29,7 +29,15 @@ public record RamBackend(String id, long sizeBytes, Kind kind) {
         DIMM
     }
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param id the QOM id of the backend object, e.g. {@code ram0}; letters, digits, {@code _ . -},
+     *                  starting with a letter; never null. Template and clone must use the same id, or the
+     *                  clone fails with QEMU's {@code Unknown ramblock}
+     * @param sizeBytes the size in bytes, a positive multiple of 1 MiB
+     * @param kind how the machine uses it; never null
+     */
     public RamBackend {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(kind, "kind");

@@ -19,7 +19,14 @@ import java.util.Objects;
  */
 public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param ramChecksum whether the save hashes the RAM files (default {@link RamChecksum#FULL});
+     *                           never null
+     * @param listener receives step and migration progress (default {@link ProgressListener#NONE});
+     *                        never null
+     */
     public SaveOptions {
         Objects.requireNonNull(ramChecksum, "ramChecksum");
         Objects.requireNonNull(listener, "listener");
@@ -73,13 +80,19 @@ public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener) {
         private Builder() {
         }
 
-        /** @param mode whether to hash the RAM files (default FULL); never null @return this */
+        /**
+         * @param mode whether to hash the RAM files (default FULL); never null
+         * @return this
+         */
         public Builder ramChecksum(RamChecksum mode) {
             this.ramChecksum = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
-        /** @param listener receives progress; never null @return this */
+        /**
+         * @param listener receives progress; never null
+         * @return this
+         */
         public Builder listener(ProgressListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;

@@ -40,7 +40,23 @@ public record TemplateManifest(
     /** The manifest's file name inside a template directory. */
     public static final String FILE_NAME = "manifest.json";
 
-    /** Copies. Null checks only: consistency is checked by {@link Template#open}. */
+    /**
+     * Copies. Null checks only: consistency is checked by {@link Template#open}.
+     *
+     * @param formatVersion the manifest format, {@value #FORMAT_VERSION} for this SDK
+     * @param createdAt when the save completed, ISO-8601 UTC; never null
+     * @param qemu the QEMU that saved the template; never null
+     * @param machineType the machine type as described, e.g. {@code q35}; never null
+     * @param resolvedMachineType the machine type recorded in the migration stream, e.g.
+     *                                   {@code pc-q35-10.0}; clones are started with it; never null
+     * @param cloneRecipe how clones map the RAM files on this QEMU; never null
+     * @param backends each RAM backend and its file; never null, immutable
+     * @param state the device-state file; never null
+     * @param description the description the clones reuse (accelerator resolved); never null
+     * @param fingerprint SHA-256 over all the fields above (a RAM checksum that was not recorded
+     *                           counts as {@code null}), so any edit is detected; never null in a
+     *                           manifest read from disk
+     */
     public TemplateManifest {
         Objects.requireNonNull(createdAt, "createdAt");
         Objects.requireNonNull(qemu, "qemu");
@@ -83,7 +99,16 @@ public record TemplateManifest(
      */
     public record QemuInfo(String version, String versionLine, String executable, List<String> firmwareDirs,
                            boolean fileMigrationUri) {
-        /** Copies. */
+        /**
+         * Copies.
+         *
+         * @param version e.g. {@code 10.0.2}; never null
+         * @param versionLine the first line of {@code --version}; never null
+         * @param executable the binary's path; never null
+         * @param firmwareDirs the {@code -L} directories; never null, immutable
+         * @param fileMigrationUri whether this QEMU takes {@code file:} migration URIs (8.2+);
+         *                                otherwise the state is passed as a file descriptor
+         */
         public QemuInfo {
             Objects.requireNonNull(version, "version");
             Objects.requireNonNull(versionLine, "versionLine");
@@ -104,7 +129,17 @@ public record TemplateManifest(
      *               {@link Template#recordRamChecksums()} has not been run since
      */
     public record BackendFile(String id, RamBackend.Kind kind, long sizeBytes, String file, String sha256) {
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param id the backend id (QEMU's ramblock name); never null
+         * @param kind how the machine uses it; never null
+         * @param sizeBytes the backend's and the file's size
+         * @param file the file name, relative to the template directory; never null
+         * @param sha256 the file's SHA-256 at save time, lower-case hex; null when the template was
+         *                      saved with {@link SaveOptions.RamChecksum#NONE} and
+         *                      {@link Template#recordRamChecksums()} has not been run since
+         */
         public BackendFile {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(kind, "kind");
@@ -121,7 +156,14 @@ public record TemplateManifest(
      * @param saveMillis how long {@code migrate} took, in milliseconds
      */
     public record StateFile(String file, long sizeBytes, String sha256, long saveMillis) {
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param file the file name, relative to the template directory; never null
+         * @param sizeBytes its size
+         * @param sha256 its SHA-256, lower-case hex; never null
+         * @param saveMillis how long {@code migrate} took, in milliseconds
+         */
         public StateFile {
             Objects.requireNonNull(file, "file");
             Objects.requireNonNull(sha256, "sha256");

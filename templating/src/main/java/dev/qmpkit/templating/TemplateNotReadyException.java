@@ -15,7 +15,9 @@ public class TemplateNotReadyException extends TemplatingException {
 
     private final transient ReadinessReport report;
 
-    /** @param report the failed report; never null */
+    /**
+     * @param report the failed report; never null
+     */
     public TemplateNotReadyException(ReadinessReport report) {
         super("the VM cannot be saved as a template:\n" + Objects.requireNonNull(report, "report").render());
         this.report = report;

@@ -12,6 +12,7 @@ public class TemplateSaveException extends TemplatingException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path directory;
+    /** The step that failed. */
     private final Step step;
 
     /**

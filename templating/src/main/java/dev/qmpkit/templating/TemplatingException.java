@@ -18,7 +18,9 @@ package dev.qmpkit.templating;
 public class TemplatingException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what failed, the file and QEMU version involved, and the fix; never null */
+    /**
+     * @param message what failed, the file and QEMU version involved, and the fix; never null
+     */
     public TemplatingException(String message) {
         super(message);
     }

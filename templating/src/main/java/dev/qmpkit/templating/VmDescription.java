@@ -59,7 +59,30 @@ public record VmDescription(
 
     private static final Set<String> REFUSED_ARGS = Set.of("-m", "-machine", "-M", "-numa", "-incoming");
 
-    /** Validates and copies. */
+    /**
+     * Validates and copies.
+     *
+     * @param machineType the machine type as given to {@code -machine}, e.g. {@code q35}; never null
+     * @param accel the accelerator; never null
+     * @param cpus the number of vCPUs, at least 1
+     * @param ramBackends the RAM backends: exactly one {@link RamBackend.Kind#MAIN}, or one or
+     *                              more {@link RamBackend.Kind#NUMA_NODE}, plus any {@link RamBackend.Kind#DIMM}s;
+     *                              never null, immutable, ids unique
+     * @param boot how the template boots; null for none (firmware only)
+     * @param serialLog whether the serial port is written to a file (the template's lands in the
+     *                         template directory, each clone's in its own work directory)
+     * @param vmgenid whether the VM has a {@code vmgenid} device (default on): each clone gets a
+     *                       fresh generation id, so guests that watch it (Windows, Linux's RNG) notice the fork
+     * @param hotplugPort whether a PCIe root port {@value #HOTPLUG_PORT_ID} is added on PCIe
+     *                           machines (default on), so a clone can hot-plug a NIC with a fresh MAC
+     * @param devices extra {@code -device} values, built with {@link QemuOption}; never null, immutable.
+     *                       Do not add NICs: a MAC travels in migrated state, so every clone would share
+     *                       the template's; use {@link CloneOptions.Builder#nic(boolean)} instead
+     * @param extraArgs further QEMU arguments, passed unchanged to template and clones; never null,
+     *                         immutable. Options that change RAM or the machine ({@code -mem-path},
+     *                         {@code -mem-prealloc}, {@code -m}, {@code -machine}, {@code -numa},
+     *                         {@code -incoming}) are refused: use the builder
+     */
     public VmDescription {
         Objects.requireNonNull(machineType, "machineType");
         Objects.requireNonNull(accel, "accel");
@@ -187,7 +210,10 @@ public record VmDescription(
         private Builder() {
         }
 
-        /** @param machineType e.g. {@code q35} (default) or {@code pc}; never null @return this */
+        /**
+         * @param machineType e.g. {@code q35} (default) or {@code pc}; never null
+         * @return this
+         */
         public Builder machineType(String machineType) {
             this.machineType = Objects.requireNonNull(machineType, "machineType");
             return this;
@@ -204,19 +230,29 @@ public record VmDescription(
             return this;
         }
 
-        /** @param cpus the number of vCPUs (default 1) @return this */
+        /**
+         * @param cpus the number of vCPUs (default 1)
+         * @return this
+         */
         public Builder cpus(int cpus) {
             this.cpus = cpus;
             return this;
         }
 
-        /** @param backend a RAM backend to add; never null @return this */
+        /**
+         * @param backend a RAM backend to add; never null
+         * @return this
+         */
         public Builder ramBackend(RamBackend backend) {
             ramBackends.add(Objects.requireNonNull(backend, "backend"));
             return this;
         }
 
-        /** Removes every RAM backend added so far (e.g. on a builder from {@link #toBuilder()}). @return this */
+        /**
+         * Removes every RAM backend added so far (e.g. on a builder from {@link #toBuilder()}).
+         *
+         * @return this
+         */
         public Builder clearRamBackends() {
             ramBackends.clear();
             return this;
@@ -232,25 +268,37 @@ public record VmDescription(
             return ramBackend(RamBackend.main("ram0", sizeBytes));
         }
 
-        /** @param boot how to boot; null for none @return this */
+        /**
+         * @param boot how to boot; null for none
+         * @return this
+         */
         public Builder boot(Boot boot) {
             this.boot = boot;
             return this;
         }
 
-        /** @param on whether the serial port is logged to a file (default on) @return this */
+        /**
+         * @param on whether the serial port is logged to a file (default on)
+         * @return this
+         */
         public Builder serialLog(boolean on) {
             this.serialLog = on;
             return this;
         }
 
-        /** @param on whether the VM has a vmgenid device (default on) @return this */
+        /**
+         * @param on whether the VM has a vmgenid device (default on)
+         * @return this
+         */
         public Builder vmgenid(boolean on) {
             this.vmgenid = on;
             return this;
         }
 
-        /** @param on whether a PCIe root port for NIC hot-plug is added (default on) @return this */
+        /**
+         * @param on whether a PCIe root port for NIC hot-plug is added (default on)
+         * @return this
+         */
         public Builder hotplugPort(boolean on) {
             this.hotplugPort = on;
             return this;
@@ -265,7 +313,10 @@ public record VmDescription(
             return this;
         }
 
-        /** @param args QEMU arguments appended unchanged; never null @return this */
+        /**
+         * @param args QEMU arguments appended unchanged; never null
+         * @return this
+         */
         public Builder extraArgs(String... args) {
             for (String a : args) {
                 extraArgs.add(Objects.requireNonNull(a, "arg"));

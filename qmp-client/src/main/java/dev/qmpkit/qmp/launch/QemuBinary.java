@@ -15,7 +15,12 @@ import java.util.Objects;
  */
 public record QemuBinary(Path executable, List<Path> firmwareDirs) {
 
-    /** Copies and validates. */
+    /**
+     * Copies and validates.
+     *
+     * @param executable the {@code qemu-system-*} binary; never null
+     * @param firmwareDirs directories passed with {@code -L}, in order; never null, immutable
+     */
     public QemuBinary {
         Objects.requireNonNull(executable, "executable");
         firmwareDirs = List.copyOf(firmwareDirs);

@@ -68,17 +68,29 @@ public final class QemuOption {
         return this;
     }
 
-    /** @param key the key; never null @param value a path; never null @return this */
+    /**
+     * @param key the key; never null
+     * @param value a path; never null
+     * @return this
+     */
     public QemuOption set(String key, Path value) {
         return set(key, Objects.requireNonNull(value, "value for key " + key).toString());
     }
 
-    /** @param key the key; never null @param value rendered as {@code on}/{@code off} @return this */
+    /**
+     * @param key the key; never null
+     * @param value rendered as {@code on}/{@code off}
+     * @return this
+     */
     public QemuOption set(String key, boolean value) {
         return set(key, value ? "on" : "off");
     }
 
-    /** @param key the key; never null @param value rendered in decimal @return this */
+    /**
+     * @param key the key; never null
+     * @param value rendered in decimal
+     * @return this
+     */
     public QemuOption set(String key, long value) {
         return set(key, Long.toString(value));
     }

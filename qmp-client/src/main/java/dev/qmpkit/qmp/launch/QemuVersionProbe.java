@@ -40,7 +40,13 @@ public final class QemuVersionProbe {
      * @param exitWithParent whether {@code -run-with exit-with-parent=on} is supported (QEMU 10.1+)
      */
     public record QemuBinaryInfo(QemuVersion version, String versionLine, boolean exitWithParent) {
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param version the version from {@code --version}; never null
+         * @param versionLine the first line of {@code --version}, with the distribution's package string; never null
+         * @param exitWithParent whether {@code -run-with exit-with-parent=on} is supported (QEMU 10.1+)
+         */
         public QemuBinaryInfo {
             Objects.requireNonNull(version, "version");
             Objects.requireNonNull(versionLine, "versionLine");

@@ -182,12 +182,18 @@ public final class QmpSchema {
         return entries.size();
     }
 
-    /** @param name a command name, e.g. {@code migrate-incoming}; never null @return whether QEMU has it */
+    /**
+     * @param name a command name, e.g. {@code migrate-incoming}; never null
+     * @return whether QEMU has it
+     */
     public boolean hasCommand(String name) {
         return isA(Objects.requireNonNull(name, "name"), "command");
     }
 
-    /** @param name an event name, e.g. {@code MIGRATION}; never null @return whether QEMU has it */
+    /**
+     * @param name an event name, e.g. {@code MIGRATION}; never null
+     * @return whether QEMU has it
+     */
     public boolean hasEvent(String name) {
         return isA(Objects.requireNonNull(name, "name"), "event");
     }
@@ -273,7 +279,10 @@ public final class QmpSchema {
         return enumValues("MigrationCapability").orElse(Set.of());
     }
 
-    /** @param capability e.g. {@code x-ignore-shared}, {@code mapped-ram}; never null @return whether QEMU has it */
+    /**
+     * @param capability e.g. {@code x-ignore-shared}, {@code mapped-ram}; never null
+     * @return whether QEMU has it
+     */
     public boolean hasMigrationCapability(String capability) {
         return enumHasValue("MigrationCapability", capability);
     }

@@ -35,7 +35,14 @@ public record SerialLog(boolean ready, List<Long> counts, Optional<String> failu
     private static final Duration POLL = Duration.ofMillis(20);
     private static final int TAIL_CHARS = 400;
 
-    /** Copies {@code counts}. */
+    /**
+     * Copies {@code counts}.
+     *
+     * @param ready whether a {@code READY} line was seen (the pattern is complete)
+     * @param counts every {@code COUNT} value, in order; never null, unmodifiable
+     * @param failure the first {@code ERROR} or {@code FAULT} line (the guest halted), or empty;
+     *                       never null
+     */
     public SerialLog {
         counts = List.copyOf(Objects.requireNonNull(counts, "counts"));
         Objects.requireNonNull(failure, "failure");

@@ -11,7 +11,13 @@ import java.util.Objects;
  */
 public record ErrorHint(String match, String explanation, String fix) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param match the substring of QEMU's message that identifies it; never null
+     * @param explanation what went wrong, in templating terms; never null
+     * @param fix what to do; never null
+     */
     public ErrorHint {
         Objects.requireNonNull(match, "match");
         Objects.requireNonNull(explanation, "explanation");

@@ -13,7 +13,15 @@ import java.util.Objects;
  */
 public record Finding(Severity severity, FindingCode code, String subject, String problem, String fix) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param severity how bad it is; never null
+     * @param code the stable code; never null
+     * @param subject what it concerns: a QOM path, backend id, device id or capability name; never null
+     * @param problem what is wrong, in one sentence; never null
+     * @param fix what to do about it, in one sentence; never null
+     */
     public Finding {
         Objects.requireNonNull(severity, "severity");
         Objects.requireNonNull(code, "code");

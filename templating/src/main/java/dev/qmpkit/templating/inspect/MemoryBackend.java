@@ -36,7 +36,22 @@ public record MemoryBackend(
     /** QOM type of the file backend. */
     public static final String FILE_TYPE = "memory-backend-file";
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param id the backend id (the RAM block name migration matches on); never null
+     * @param qomPath e.g. {@code /objects/pc.ram}; never null
+     * @param qomType e.g. {@code memory-backend-file}; never null
+     * @param size size in bytes
+     * @param memPath the backing file or directory; null unless the type has {@code mem-path}
+     * @param share whether the mapping is shared ({@code share=on})
+     * @param readonly whether the file is opened read-only; null when the type has no {@code readonly}
+     * @param rom the {@code rom} property; null when this QEMU has none (7.2) or the type lacks it
+     * @param prealloc whether memory was preallocated; null when unknown
+     * @param discardData whether the file's data is discarded at exit ({@code discard-data}); null unless file
+     * @param role what the backend provides to the guest; never null
+     * @param usedBy who uses it, e.g. {@code /machine}, {@code numa}, or the memory device's QOM path or id; null when unused
+     */
     public MemoryBackend {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(qomPath, "qomPath");

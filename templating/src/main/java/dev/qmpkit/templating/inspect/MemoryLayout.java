@@ -23,7 +23,16 @@ public record MemoryLayout(
         long pluggedMemory,
         boolean romPropertySupported) {
 
-    /** Copies. */
+    /**
+     * Copies.
+     *
+     * @param backends every memory backend under {@code /objects}, in QOM order; never null, immutable
+     * @param mainRamBackendId the id of {@code /machine}'s {@code memory-backend}; null when the
+     *                                machine's RAM is not a backend (vNUMA nodes, or no RAM backend at all)
+     * @param baseMemory boot RAM in bytes ({@code query-memory-size-summary} base-memory)
+     * @param pluggedMemory RAM in memory devices in bytes (DIMMs, virtio-mem), 0 when none
+     * @param romPropertySupported whether this QEMU's {@code memory-backend-file} has a {@code rom} property (8.2+)
+     */
     public MemoryLayout {
         backends = List.copyOf(Objects.requireNonNull(backends, "backends"));
     }

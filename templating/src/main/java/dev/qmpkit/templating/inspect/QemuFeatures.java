@@ -36,7 +36,16 @@ public record QemuFeatures(
     /** The capability that makes an incoming migration check the source's UUID. */
     public static final String VALIDATE_UUID = "validate-uuid";
 
-    /** Copies. */
+    /**
+     * Copies.
+     *
+     * @param version the QEMU version from the greeting (for messages); never null
+     * @param romProperty whether {@code memory-backend-file} has a {@code rom} property (8.2+)
+     * @param fileMigrationUri whether {@code file:} migration URIs work (the schema's
+     *                                {@code MigrationAddressType} has {@code file}; 8.2+)
+     * @param migrationCapabilities every {@code MigrationCapability} name the schema lists; never null, immutable
+     * @param migrateIncomingArguments the argument names of {@code migrate-incoming}; never null, immutable
+     */
     public QemuFeatures {
         Objects.requireNonNull(version, "version");
         migrationCapabilities = Set.copyOf(migrationCapabilities);
@@ -55,7 +64,10 @@ public record QemuFeatures(
         return FeatureProbe.detect(client);
     }
 
-    /** @param capability a migration capability name; never null @return whether this QEMU knows it */
+    /**
+     * @param capability a migration capability name; never null
+     * @return whether this QEMU knows it
+     */
     public boolean hasCapability(String capability) {
         return migrationCapabilities.contains(capability);
     }

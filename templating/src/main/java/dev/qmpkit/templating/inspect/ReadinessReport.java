@@ -18,7 +18,15 @@ import java.util.stream.Collectors;
 public record ReadinessReport(
         VmRole role, QemuVersion qemuVersion, MemoryLayout memory, QemuFeatures features, List<Finding> findings) {
 
-    /** Copies and orders the findings. */
+    /**
+     * Copies and orders the findings.
+     *
+     * @param role the role checked; never null
+     * @param qemuVersion the QEMU that was checked; never null
+     * @param memory the inspected memory layout; never null
+     * @param features what that QEMU supports; never null
+     * @param findings ordered by severity (errors first), then code; never null, immutable
+     */
     public ReadinessReport {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(qemuVersion, "qemuVersion");
@@ -34,17 +42,26 @@ public record ReadinessReport(
         return findings.stream().noneMatch(f -> f.severity() == Severity.ERROR);
     }
 
-    /** @param severity a severity; never null @return the findings of that severity; never null */
+    /**
+     * @param severity a severity; never null
+     * @return the findings of that severity; never null
+     */
     public List<Finding> findings(Severity severity) {
         return findings.stream().filter(f -> f.severity() == severity).toList();
     }
 
-    /** @param code a code; never null @return the findings with that code; never null */
+    /**
+     * @param code a code; never null
+     * @return the findings with that code; never null
+     */
     public List<Finding> findings(FindingCode code) {
         return findings.stream().filter(f -> f.code() == code).toList();
     }
 
-    /** @param code a code; never null @return whether any finding has that code */
+    /**
+     * @param code a code; never null
+     * @return whether any finding has that code
+     */
     public boolean has(FindingCode code) {
         return findings.stream().anyMatch(f -> f.code() == code);
     }

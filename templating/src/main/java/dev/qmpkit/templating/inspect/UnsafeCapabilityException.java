@@ -10,7 +10,9 @@ import java.util.Objects;
 public class UnsafeCapabilityException extends QmpException {
     private static final long serialVersionUID = 1L;
 
+    /** The refused capability. */
     private final String capability;
+    /** The role of the VM it was to be enabled on. */
     private final VmRole role;
 
     /**

@@ -157,7 +157,10 @@ public final class CommandLines {
         args.addAll(d.extraArgs());
     }
 
-    /** @param machineType a machine type as described @return whether its root bus is PCIe (no hot-plug on it) */
+    /**
+     * @param machineType a machine type as described
+     * @return whether its root bus is PCIe (no hot-plug on it)
+     */
     public static boolean isPcie(String machineType) {
         String m = machineType.toLowerCase(Locale.ROOT);
         return m.contains("q35");

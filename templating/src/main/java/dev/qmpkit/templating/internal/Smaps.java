@@ -27,7 +27,10 @@ public final class Smaps {
         return parse(lines);
     }
 
-    /** @param lines the file's lines @return the usage (missing fields count as 0) */
+    /**
+     * @param lines the file's lines
+     * @return the usage (missing fields count as 0)
+     */
     public static MemoryUsage parse(List<String> lines) {
         Map<String, Long> kib = new HashMap<>();
         for (String line : lines) {

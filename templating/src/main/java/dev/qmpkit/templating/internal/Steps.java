@@ -15,7 +15,10 @@ public final class Steps {
     private final String vmName;
     private volatile Step current;
 
-    /** @param listener receives reports @param vmName the VM they concern */
+    /**
+     * @param listener receives reports
+     * @param vmName the VM they concern
+     */
     public Steps(ProgressListener listener, String vmName) {
         this.listener = listener;
         this.vmName = vmName;

@@ -26,7 +26,9 @@ public final class TemplateLaunch {
 
     private final Launches launches;
 
-    /** @param launches starts the template's QEMU; never null */
+    /**
+     * @param launches starts the template's QEMU; never null
+     */
     public TemplateLaunch(Launches launches) {
         this.launches = launches;
     }

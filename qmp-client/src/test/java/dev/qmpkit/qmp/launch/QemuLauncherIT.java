@@ -181,6 +181,8 @@ class QemuLauncherIT {
         long t0 = System.nanoTime();
         p.close();
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        System.out.printf("[%s] close() of a SIGSTOPped QEMU took %d ms (stop timeout %d ms)%n", p.version(), tookMs,
+                stop.toMillis());
         assertThat(tookMs).as("close() promises the stop timeout plus %d ms of signal graces",
                 QemuProcess.SIGNAL_GRACE.toMillis()).isLessThan(stop.plus(QemuProcess.SIGNAL_GRACE).toMillis());
         assertThat(alive(pid)).isFalse();

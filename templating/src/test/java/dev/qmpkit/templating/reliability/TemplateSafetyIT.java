@@ -239,6 +239,8 @@ class TemplateSafetyIT extends SavedTemplateTests {
         long first = bytesReadByThisJvm();
         resumesFromTheTemplate(copied, templateCounter);
         long second = bytesReadByThisJvm();
+        System.out.printf("[%s] copied RAM file of %,d bytes: the first clone's start read %,d bytes, the second's %,d%n",
+                t.manifest().qemu().version(), ramBytes, first - before, second - first);
         assertThat(first - before).as("bytes read by the first clone's start (RAM file: %d)", ramBytes)
                 .isGreaterThanOrEqualTo(ramBytes);
         assertThat(second - first).as("bytes read by the second clone's start (RAM file: %d)", ramBytes)

@@ -12,10 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -24,30 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * are in CloneFaultsIT and TemplatingIT): the caller gets the step and QEMU's words, and no
  * QEMU or clone work directory is left.
  */
-class CloneFailureTest {
-
-    @TempDir
-    Path tmp;
-    private FakeQemu qemu;
-    private Templating templating;
-    private Template template;
-    private Path workDirs;
-
-    @BeforeEach
-    void saveATemplate() throws IOException {
-        qemu = new FakeQemu(tmp);
-        templating = Templating.builder().launcher(qemu).build();
-        try (TemplateVm vm = templating.startTemplate(qemu.binary(), SaveFailureTest.VM, tmp.resolve("tpl"))) {
-            template = vm.save();
-        }
-        workDirs = Files.createDirectories(tmp.resolve("clones"));
-    }
-
-    @AfterEach
-    void close() {
-        templating.close();
-        qemu.close();
-    }
+class CloneFailureTest extends FakeTemplateTests {
 
     @ParameterizedTest
     @EnumSource(value = Step.class, names = {"RESTORE_STATE", "IDENTITY", "RESUME"})

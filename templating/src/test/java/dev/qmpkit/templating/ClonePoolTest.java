@@ -3,9 +3,6 @@ package dev.qmpkit.templating;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,40 +10,22 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The warm pool's bookkeeping under faults real QEMU does not produce on demand (a start that
  * throws an Error, two closes racing), and the owner's close, against {@link FakeQemu}.
  */
-class ClonePoolTest {
+class ClonePoolTest extends FakeTemplateTests {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    @TempDir
-    Path tmp;
-    private FakeQemu qemu;
-    private Templating templating;
-    private Template template;
     private CloneOptions options;
 
     @BeforeEach
-    void saveATemplate() throws IOException {
-        qemu = new FakeQemu(tmp);
-        templating = Templating.builder().launcher(qemu).build();
-        try (TemplateVm vm = templating.startTemplate(qemu.binary(), SaveFailureTest.VM, tmp.resolve("tpl"))) {
-            template = vm.save();
-        }
-        options = CloneOptions.builder().workDir(Files.createDirectories(tmp.resolve("clones"))).build();
-    }
-
-    @AfterEach
-    void close() {
-        templating.close();
-        qemu.close();
+    void options() {
+        options = CloneOptions.builder().workDir(workDirs).build();
     }
 
     @Test

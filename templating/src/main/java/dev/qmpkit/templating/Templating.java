@@ -173,6 +173,7 @@ public final class Templating implements AutoCloseable {
      * @param size how many clones to keep ready, 1 to 64
      * @param options clone options (their {@code resume} is ignored: members wait paused); never null
      * @return the pool, filling in the background
+     * @throws IllegalArgumentException when {@code size} is not 1 to 64
      * @throws IllegalStateException when this owner is closed
      */
     public ClonePool startPool(Template template, int size, CloneOptions options) {

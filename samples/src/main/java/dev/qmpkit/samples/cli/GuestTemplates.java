@@ -1,7 +1,6 @@
 package dev.qmpkit.samples.cli;
 
 import dev.qmpkit.qmp.launch.QemuBinary;
-import dev.qmpkit.samples.linux.LinuxGuest;
 import dev.qmpkit.templating.Accel;
 import dev.qmpkit.templating.Boot;
 import dev.qmpkit.templating.CloneOptions;
@@ -15,6 +14,7 @@ import dev.qmpkit.templating.TemplateVm;
 import dev.qmpkit.templating.Templating;
 import dev.qmpkit.templating.VmDescription;
 import dev.qmpkit.templating.guest.BuiltinGuest;
+import dev.qmpkit.templating.guest.LinuxGuest;
 import dev.qmpkit.templating.guest.SerialLog;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,8 +91,8 @@ public final class GuestTemplates {
      */
     static Boot guestBoot(String guest, Path dir, Path cacheDir, Progress progress) throws Exception {
         if (guest.equals("linux")) {
-            LinuxGuest linux = LinuxGuest.prepare(cacheDir, progress);
-            return Boot.kernel(linux.kernel()).withInitrd(linux.initramfs()).withAppend(linux.append());
+            // Debian's 6.12 cloud kernel, busybox and qemu-ga in an initramfs, built once into the cache.
+            return LinuxGuest.builder().cacheDir(cacheDir).progress(progress::step).build().boot();
         }
         return Boot.kernel(BuiltinGuest.writeKernel(dir));
     }

@@ -1,4 +1,4 @@
-package dev.qmpkit.samples.linux;
+package dev.qmpkit.templating.guest.internal;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -16,6 +16,7 @@ import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateVm;
 import dev.qmpkit.templating.VmDescription;
 import dev.qmpkit.templating.guest.BuiltinGuest;
+import dev.qmpkit.templating.guest.LinuxGuest;
 import dev.qmpkit.templating.guest.SerialLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,5 +82,22 @@ class ReadmeExamplesIT {
             assertThat(resumed.ready()).as("the clone resumed, it did not boot again").isFalse();
         }
         assertThat(Files.exists(dir.resolve("template").resolve("manifest.json"))).isTrue();
+    }
+
+    @Test
+    void linuxGuestExample() throws Exception {
+        Path log;
+        // README: Linux guest example
+        LinuxGuest linux = LinuxGuest.builder().build();   // cached in $QMPKIT_CACHE/linux-guest/
+        VmDescription desc = VmDescription.builder().ram(256L << 20).boot(linux.boot()).build();
+        try (TemplateVm tvm = TemplateVm.start(QemuBinary.system(), desc, dir.resolve("linux"))) {
+            SerialLog.awaitReady(tvm.serialLog(), Duration.ofSeconds(90));  // /init is done
+            System.out.println(linux.kernelPackage() + ", data disk " + linux.dataDisk());
+            // end README
+            log = tvm.serialLog();
+        }
+        assertThat(Files.readString(log)).contains("qmpkit-init: agent none, data disk none, kernel 6.12.");
+        assertThat(linux.kernelPackage()).startsWith("linux-image-6.12.");
+        assertThat(linux.dataDisk()).exists();
     }
 }

@@ -33,8 +33,9 @@ class LinuxGuestTest {
                 + "  search) printf '%s' '" + searchOutput + "' ;;\n"
                 + "  policy) printf '%s' '" + policy + "' ;;\n"
                 + "esac\n");
-        script(bin.resolve("apt-get"), "echo 'Err:1 http://deb.debian.org/debian bookworm/main amd64 " + "$2"
-                + "' >&2\necho \"E: Failed to fetch http://deb.debian.org/debian/pool/main/$2.deb  404  Not Found"
+        // Called as: apt-get download -q NAME=VERSION
+        script(bin.resolve("apt-get"), "echo 'Err:1 http://deb.debian.org/debian bookworm/main amd64 " + "$3"
+                + "' >&2\necho \"E: Failed to fetch http://deb.debian.org/debian/pool/main/$3.deb  404  Not Found"
                 + " [IP: 127.0.0.1 80]\" >&2\nexit 100\n");
         return new AptPackageSource(bin);
     }
@@ -71,7 +72,7 @@ class LinuxGuestTest {
 
         assertThatThrownBy(() -> LinuxGuest.builder().cacheDir(tmp.resolve("cache")).packageSource(apt).build())
                 .isInstanceOf(GuestBuildException.class)
-                .hasMessageContaining("apt offers no kernel package matching " + LinuxGuest.DEFAULT_KERNEL_PATTERN)
+                .hasMessageContaining("apt offers no 6.12 cloud kernel (no package linux-image-6.12.*-cloud-amd64")
                 .hasMessageContaining("bookworm-backports")
                 .hasMessageContaining("./qmpkit install-qemu adds bookworm-backports");
     }

@@ -9,9 +9,7 @@ import dev.qmpkit.templating.guest.LinuxGuest;
 import dev.qmpkit.templating.guest.PackageSource;
 import dev.qmpkit.templating.internal.Durable;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
@@ -26,14 +24,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -56,15 +51,10 @@ public final class LinuxGuestBuild {
 
     private static final Logger LOG = LoggerFactory.getLogger(LinuxGuestBuild.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final String INIT = resource("init.sh");
-    private static final String LEASE_SCRIPT = resource("udhcpc.script");
     /** A build folder this old was left by a process that died: nothing is still writing it. */
     private static final Duration STALE = Duration.ofHours(1);
     private static final Duration UNPACK_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(2);
-    private static final List<String> LIBRARY_DIRS = List.of("lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu",
-            "lib64", "usr/lib64", "lib", "usr/lib");
-    private static final String GUEST_LIB_DIR = "lib/x86_64-linux-gnu";
     private static final Pattern NUMBER = Pattern.compile("\\d+");
 
     private static final String APT_FIX = "run 'apt-get update' as root and check the connection to the Debian "
@@ -211,7 +201,8 @@ public final class LinuxGuestBuild {
         if (kernel == null) {
             throw new GuestBuildException(recipe.kernelPackage() != null
                     ? "apt offers no version of the kernel package " + recipe.kernelPackage()
-                    : "apt offers no kernel package matching " + LinuxGuest.DEFAULT_KERNEL_PATTERN, KERNEL_FIX, null);
+                    : "apt offers no 6.12 cloud kernel (no package linux-image-6.12.*-cloud-amd64 has a candidate "
+                    + "version)", KERNEL_FIX, null);
         }
         Map<String, String> versions = new TreeMap<>();
         versions.put(kernel, candidates.get(kernel));
@@ -261,8 +252,8 @@ public final class LinuxGuestBuild {
         r.versions().forEach((p, v) -> sb.append("package ").append(p).append(' ').append(v).append('\n'));
         sb.append("modules ").append(String.join(",", recipe.modules())).append('\n');
         sb.append("hostname ").append(recipe.hostname()).append('\n');
-        sb.append("init sha256:").append(Durable.sha256(INIT.getBytes(StandardCharsets.UTF_8))).append('\n');
-        sb.append("udhcpc-script sha256:").append(Durable.sha256(LEASE_SCRIPT.getBytes(StandardCharsets.UTF_8)))
+        sb.append("init sha256:").append(Durable.sha256(GuestRootFs.INIT.getBytes(StandardCharsets.UTF_8))).append('\n');
+        sb.append("udhcpc-script sha256:").append(Durable.sha256(GuestRootFs.LEASE_SCRIPT.getBytes(StandardCharsets.UTF_8)))
                 .append('\n');
         sb.append("data-disk ").append(recipe.dataDiskBytes()).append('\n');
         if (recipe.dataDiskBytes() > 0) {
@@ -296,19 +287,15 @@ public final class LinuxGuestBuild {
         Path config = tree.resolve("boot").resolve("config-" + release);
         Files.move(vmlinuz, out.resolve(KERNEL_FILE));
 
-        Initramfs fs = new Initramfs();
-        base(fs);
-        Path busybox = tree.resolve("bin/busybox");
-        requirePackageFile(busybox, "busybox-static");
-        int applets = busybox(fs, busybox);
-        List<String> modules = modules(fs, tree.resolve("lib/modules").resolve(release), busybox, r.kernelPackage());
-        List<String> libraries = agent(fs, tree);
+        GuestRootFs rootFs = new GuestRootFs(tree, r.kernelPackage(), recipe.hostname(), recipe.modules());
+        Initramfs fs = rootFs.build(release);
         Path initramfs = out.resolve(INITRAMFS_FILE);
         try (OutputStream os = Files.newOutputStream(initramfs)) {
             fs.writeTo(os);
         }
         step("Linux guest: initramfs %d KiB (busybox with %d applets, qemu-ga with %d libraries, modules %s)",
-                Files.size(initramfs) / 1024, applets, libraries.size(), String.join(" ", modules));
+                Files.size(initramfs) / 1024, rootFs.applets(), rootFs.libraries().size(),
+                String.join(" ", rootFs.modules()));
 
         if (recipe.dataDiskBytes() > 0) {
             dataDisk(work, out.resolve(DATA_DISK_FILE));
@@ -321,8 +308,8 @@ public final class LinuxGuestBuild {
         m.put("kernelRelease", release);
         m.put("vmgenidDriver", kernelConfig(config, "CONFIG_VMGENID").orElse("absent"));
         r.versions().forEach(m.putObject("packages")::put);
-        modules.forEach(m.putArray("modules")::add);
-        libraries.forEach(m.putArray("agentLibraries")::add);
+        rootFs.modules().forEach(m.putArray("modules")::add);
+        rootFs.libraries().forEach(m.putArray("agentLibraries")::add);
         m.put("hostname", recipe.hostname());
         m.put("dataDisk", recipe.dataDiskBytes() > 0 ? DATA_DISK_FILE : null);
         m.put("inputs", inputs);
@@ -372,186 +359,6 @@ public final class LinuxGuestBuild {
         return name + "_" + version.replace(":", "%3a") + ".deb";
     }
 
-    /** The skeleton: folders, the console device (the kernel opens it before /init runs), /etc, the scripts. */
-    private void base(Initramfs fs) {
-        for (String d : List.of("bin", "sbin", "usr/bin", "usr/sbin", "dev", "proc", "sys", "run", "tmp", "var/log",
-                "data", "root", "etc/qmpkit")) {
-            fs.directory(d, 0755);
-        }
-        fs.directory("tmp", 01777);
-        fs.charDevice("dev/console", 0600, 5, 1);
-        fs.symlink("var/run", "../run");
-        fs.file("init", 0755, INIT);
-        fs.file(LinuxGuest.DHCP_LEASE_SCRIPT.substring(1), 0755, LEASE_SCRIPT);
-        fs.file("etc/hostname", 0644, recipe.hostname() + "\n");
-        // Empty: /init writes a fresh id at each cold boot, like systemd's first boot.
-        fs.file("etc/machine-id", 0444, "");
-        fs.file("etc/hosts", 0644, "127.0.0.1 localhost\n::1 localhost\n");
-        fs.file("etc/passwd", 0644, "root:x:0:0:root:/root:/bin/sh\n");
-        fs.file("etc/group", 0644, "root:x:0:\n");
-        // hwclock (run by the agent's guest-set-time) keeps the RTC in UTC.
-        fs.file("etc/adjtime", 0644, "0.0 0 0.0\n0\nUTC\n");
-    }
-
-    /** @return the number of applet links */
-    private int busybox(Initramfs fs, Path busybox) throws IOException, InterruptedException {
-        fs.copy("bin/busybox", 0755, busybox);
-        HostCommand.Result list = HostCommand.run(List.of(busybox.toString(), "--list-full"), null, Map.of(),
-                TOOL_TIMEOUT);
-        if (list.exitCode() != 0) {
-            throw new GuestBuildException("cannot run busybox --list-full from busybox-static: " + list.tail(),
-                    "the folder " + root + " must allow executing files (not a noexec mount); set QMPKIT_CACHE "
-                            + "elsewhere", null);
-        }
-        List<String> applets = list.stdoutText().lines().map(String::strip)
-                .filter(a -> !a.isEmpty() && !a.equals("bin/busybox")).toList();
-        for (String a : applets) {
-            fs.symlink(a, "/bin/busybox");
-        }
-        byte[] binary = Files.readAllBytes(busybox);
-        if (indexOf(binary, LinuxGuest.DHCP_LEASE_SCRIPT.getBytes(StandardCharsets.US_ASCII)) < 0) {
-            throw new GuestBuildException("busybox-static's udhcpc does not run " + LinuxGuest.DHCP_LEASE_SCRIPT
-                    + ", where the guest's lease script is", "use Debian bookworm's busybox-static", null);
-        }
-        if (!applets.contains(LinuxGuest.HWCLOCK.substring(1))) {
-            throw new GuestBuildException("busybox-static has no " + LinuxGuest.HWCLOCK + " applet, which the agent's "
-                    + "guest-set-time runs", "use Debian bookworm's busybox-static", null);
-        }
-        return applets.size();
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= haystack.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
-    }
-
-    /** Adds the modules and their dependencies, decompressed, and /etc/qmpkit/modules in load order. */
-    private List<String> modules(Initramfs fs, Path moduleDir, Path busybox, String kernelPackage)
-            throws IOException, InterruptedException {
-        Map<String, Path> index = new HashMap<>();
-        if (Files.isDirectory(moduleDir)) {
-            try (Stream<Path> walk = Files.walk(moduleDir)) {
-                walk.filter(p -> p.getFileName().toString().matches(".+\\.ko(\\.xz)?"))
-                        .forEach(p -> index.put(moduleName(p), p));
-            }
-        }
-        LinkedHashSet<String> order = new LinkedHashSet<>();
-        Map<String, byte[]> bytes = new HashMap<>();
-        for (String m : recipe.modules()) {
-            addModule(normalize(m), index, busybox, kernelPackage, order, bytes, new LinkedHashSet<>());
-        }
-        List<String> files = new ArrayList<>();
-        for (String m : order) {
-            String file = index.get(m).getFileName().toString().replaceFirst("\\.ko(\\.xz)?$", "");
-            fs.file("lib/modules/" + file + ".ko", 0644, bytes.get(m));
-            files.add(file);
-        }
-        fs.file("etc/qmpkit/modules", 0644, files.isEmpty() ? "" : String.join("\n", files) + "\n");
-        return files;
-    }
-
-    private void addModule(String name, Map<String, Path> index, Path busybox, String kernelPackage,
-                           Set<String> order, Map<String, byte[]> bytes, Set<String> visiting)
-            throws IOException, InterruptedException {
-        if (order.contains(name)) {
-            return;
-        }
-        if (!visiting.add(name)) {
-            throw new GuestBuildException("kernel modules depend on each other in a cycle: " + visiting,
-                    "remove one of them from the builder's modules", null);
-        }
-        Path file = index.get(name);
-        if (file == null) {
-            throw new GuestBuildException("the kernel package " + kernelPackage + " has no module " + name
-                    + " (it may be built into the kernel)", "drop .module(\"" + name + "\") from the builder", null);
-        }
-        byte[] ko = file.toString().endsWith(".xz") ? unxz(busybox, file) : Files.readAllBytes(file);
-        for (String dep : Elf.of(file.toString(), ko).moduleDepends()) {
-            addModule(normalize(dep), index, busybox, kernelPackage, order, bytes, visiting);
-        }
-        bytes.put(name, ko);
-        order.add(name);
-    }
-
-    private static byte[] unxz(Path busybox, Path file) throws IOException, InterruptedException {
-        HostCommand.Result r = HostCommand.run(List.of(busybox.toString(), "unxz", "-c", file.toString()), null,
-                Map.of(), TOOL_TIMEOUT);
-        if (r.exitCode() != 0) {
-            throw new GuestBuildException("busybox unxz could not decompress " + file + ": " + r.tail(),
-                    "delete the cached kernel package in linux-guest/debs so it is downloaded again", null);
-        }
-        return r.stdout();
-    }
-
-    private static String moduleName(Path p) {
-        return normalize(p.getFileName().toString().replaceFirst("\\.ko(\\.xz)?$", ""));
-    }
-
-    /** The kernel treats '-' and '_' in module names alike. */
-    private static String normalize(String module) {
-        return module.replace('-', '_');
-    }
-
-    /** Adds qemu-ga, every library it needs (transitively) and the dynamic loader. @return the libraries' sonames */
-    private List<String> agent(Initramfs fs, Path tree) throws IOException {
-        Path qga = tree.resolve("usr/sbin/qemu-ga");
-        requirePackageFile(qga, "qemu-guest-agent");
-        fs.copy("usr/sbin/qemu-ga", 0755, qga);
-        Elf elf = Elf.read(qga);
-        String interp = elf.interpreter().orElseThrow(() -> new GuestBuildException(qga + " has no program interpreter",
-                "use Debian bookworm's qemu-guest-agent", null));
-        fs.copy(interp.substring(1), 0755, inTree(tree, Path.of(interp)));
-        List<String> done = new ArrayList<>();
-        List<String> todo = new ArrayList<>(elf.needed());
-        while (!todo.isEmpty()) {
-            String soname = todo.remove(0);
-            if (done.contains(soname) || Path.of(interp).getFileName().toString().equals(soname)) {
-                continue;
-            }
-            Path lib = library(tree, soname);
-            fs.copy(GUEST_LIB_DIR + "/" + soname, 0755, lib);
-            done.add(soname);
-            todo.addAll(Elf.read(lib).needed());
-        }
-        return done;
-    }
-
-    private static Path library(Path tree, String soname) throws IOException {
-        for (String dir : LIBRARY_DIRS) {
-            Path p = tree.resolve(dir).resolve(soname);
-            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                return inTree(tree, tree.relativize(p));
-            }
-        }
-        throw new GuestBuildException("qemu-ga needs " + soname + ", which none of the packages "
-                + LinuxGuest.GUEST_PACKAGES + " contains", "this builder expects Debian bookworm's qemu-guest-agent; "
-                + "a newer one needs more libraries", null);
-    }
-
-    /** Follows symbolic links as the guest would see them: absolute targets are relative to the tree. */
-    private static Path inTree(Path tree, Path guestPath) throws IOException {
-        Path p = tree.resolve(guestPath.toString().replaceFirst("^/+", ""));
-        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
-            if (hops > 20) {
-                throw new IOException("too many symbolic links at " + p);
-            }
-            Path target = Files.readSymbolicLink(p);
-            p = target.isAbsolute() ? tree.resolve(target.toString().substring(1)) : p.getParent().resolve(target);
-        }
-        if (!Files.isRegularFile(p) || !p.normalize().startsWith(tree)) {
-            throw new IOException(guestPath + " is not a file in the unpacked packages");
-        }
-        return p;
-    }
-
     private void dataDisk(Path work, Path image) throws IOException, InterruptedException {
         Path staging = work.resolve("data");
         Files.createDirectories(staging);
@@ -598,13 +405,6 @@ public final class LinuxGuestBuild {
         }
         throw new GuestBuildException("the package " + pkg + " has no " + dir.getFileName() + "/" + glob,
                 "name a kernel image package (linux-image-...) with kernelPackage(...)", null);
-    }
-
-    private static void requirePackageFile(Path file, String pkg) {
-        if (!Files.isRegularFile(file)) {
-            throw new GuestBuildException("the package " + pkg + " did not contain " + file.getFileName(),
-                    "use Debian bookworm's " + pkg, null);
-        }
     }
 
     // ---- the cache ----
@@ -680,17 +480,6 @@ public final class LinuxGuestBuild {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        }
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = LinuxGuest.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("resource " + name + " is missing from the templating jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -42,7 +42,11 @@ import java.util.regex.Pattern;
  *       attached, on {@value #DATA_MOUNT_POINT};</li>
  *   <li>prints {@code READY} on the serial port, then a {@code COUNT <hex>} line every 100 ms
  *       from a counter in the shell's memory: the lines of the {@link BuiltinGuest built-in
- *       guest}, so {@link SerialLog} shows that a clone ran on instead of booting again.</li>
+ *       guest}, so {@link SerialLog} shows that a clone ran on instead of booting again;</li>
+ *   <li>after {@code READY}, reads {@code /dev/random} once in the background so the kernel's
+ *       RNG gets seeded (under TCG nothing else does; it takes a second or two) and then prints
+ *       {@code qmpkit-init: crng ready}: a template saved after that line makes its clones
+ *       reseed on a new vmgenid.</li>
  * </ol>
  * For fix-ups through the agent it has {@value #HWCLOCK} (busybox; {@code guest-set-time} needs
  * it), a lease script for busybox's DHCP client at {@value #DHCP_LEASE_SCRIPT} (run

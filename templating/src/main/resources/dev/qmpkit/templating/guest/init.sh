@@ -53,6 +53,9 @@ data=$(findfs LABEL=qmpkit-data 2>/dev/null) && mount -t ext4 -o noatime "$data"
 
 echo "qmpkit-init: agent $agent, data disk $data, kernel $(uname -r)"
 echo READY
+# Without RDRAND (TCG) the kernel's RNG is seeded only once something waits for it; the vmgenid reseed of
+# clones needs it seeded in the template. Not before READY: under TCG this takes a second or two.
+(head -c 1 /dev/random >/dev/null && echo "qmpkit-init: crng ready") &
 # The counter lives only in this shell's memory: a clone continues it, a reboot restarts it.
 n=0
 while true; do

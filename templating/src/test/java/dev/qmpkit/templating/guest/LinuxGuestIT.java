@@ -121,6 +121,10 @@ class LinuxGuestIT {
                         + " ip -4 addr show eth0; ip -4 route; cat /etc/resolv.conf", Duration.ofSeconds(60));
                 assertThat(dhcp.out()).as(dhcp.err()).contains("inet 10.0.2.15/24").contains("default via 10.0.2.2")
                         .contains("nameserver 10.0.2.3");
+
+                // /init seeds the kernel's RNG after READY, so a template saved later makes clones reseed.
+                assertThat(awaitText(serial, "qmpkit-init: crng ready", BOOT)).isTrue();
+                assertThat(agent.sh("dmesg", AGENT).out()).contains("random: crng init done");
             }
         }
         assertThat(Durable.sha256(guest.dataDisk())).isEqualTo(baseSha);
@@ -182,6 +186,17 @@ class LinuxGuestIT {
         try (Stream<Path> s = Files.list(root)) {
             assertThat(s.toList()).as("nothing added to the cache").containsExactlyInAnyOrderElementsOf(before);
         }
+    }
+
+    private static boolean awaitText(Path file, String text, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.readString(file, StandardCharsets.ISO_8859_1).contains(text)) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
     }
 
     /** Random, so mke2fs cannot store it as holes. */

@@ -166,8 +166,13 @@ public final class LinuxGuestBuild {
             m.put("fingerprint", fingerprint.get());
             m.put("kernelPackage", r.kernelPackage());
             r.versions().forEach(m.putObject("versions")::put);
-            Files.createDirectories(memo.getParent());
-            Durable.atomicWrite(memo, JSON.writeValueAsBytes(m));
+            try {
+                Files.createDirectories(memo.getParent());
+                Durable.atomicWrite(memo, JSON.writeValueAsBytes(m));
+            } catch (IOException e) {
+                // Only saves asking apt next time (another build may be writing the same file).
+                LOG.debug("cannot record the resolved versions in {}: {}", memo, e.toString());
+            }
         }
         return r;
     }

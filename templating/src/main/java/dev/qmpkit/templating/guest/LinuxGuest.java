@@ -61,7 +61,8 @@ import java.util.regex.Pattern;
  * every input: the package versions apt resolves, the {@code /init} and lease scripts, the
  * builder's version and options. A later {@code build()} with the same inputs returns it
  * without calling apt; a changed input builds a new one (downloaded packages are kept in
- * {@code linux-guest/debs/}). A build happens in a temporary folder renamed into place only
+ * {@code linux-guest/debs/}). When apt cannot answer (its lists removed, no network), the
+ * versions resolved before are used, so a guest built once is found offline. A build happens in a temporary folder renamed into place only
  * when complete, so an interrupted build is never used. The files are made read-only:
  * attach the data disk as the backing file of an overlay
  * ({@code qemu-img create -f qcow2 -b data.ext4 -F raw overlay.qcow2}), never writable.

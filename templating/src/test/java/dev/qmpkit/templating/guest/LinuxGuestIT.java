@@ -151,6 +151,38 @@ class LinuxGuestIT {
     }
 
     @Test
+    void offlineWithAptsListsGoneTheGuestBuiltBeforeIsStillFound() throws Exception {
+        PackageSource offline = new PackageSource() {
+            @Override
+            public List<String> search(String nameRegex) throws IOException {
+                throw new IOException("apt-cache search failed (exit 100): E: The package lists are gone");
+            }
+
+            @Override
+            public Map<String, String> candidateVersions(List<String> names) throws IOException {
+                throw new IOException("apt-cache policy failed");
+            }
+
+            @Override
+            public Path download(String name, String version, Path dir) throws IOException {
+                throw new IOException("offline");
+            }
+
+            @Override
+            public java.util.Optional<String> indexFingerprint() {
+                return java.util.Optional.of("the lists changed");
+            }
+        };
+        List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        LinuxGuest again = builder().packageSource(offline).progress(progress::add).build();
+
+        assertThat(again).isEqualTo(guest);
+        assertThat(progress).anyMatch(l -> l.contains("apt cannot resolve the packages now")
+                && l.contains("using the versions resolved before"));
+    }
+
+    @Test
     void aChangedInputBuildsAnotherGuestFromTheDownloadedPackages() throws Exception {
         Path root = cache.resolve("linux-guest");
         Path stale = Files.createDirectories(root.resolve(".build-crashed"));

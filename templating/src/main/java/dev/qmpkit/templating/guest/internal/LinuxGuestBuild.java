@@ -147,20 +147,32 @@ public final class LinuxGuestBuild {
         Path memo = root.resolve("resolved").resolve(Durable.sha256(request.getBytes(StandardCharsets.UTF_8))
                 .substring(0, 16) + ".json");
         Optional<String> fingerprint = recipe.source().indexFingerprint();
-        if (fingerprint.isPresent() && Files.isRegularFile(memo)) {
+        JsonNode previous = null;
+        if (Files.isRegularFile(memo)) {
             try {
-                JsonNode m = JSON.readTree(memo.toFile());
-                if (m.path("fingerprint").asText().equals(fingerprint.get())) {
-                    Map<String, String> versions = new TreeMap<>();
-                    m.path("versions").fields().forEachRemaining(e -> versions.put(e.getKey(), e.getValue().asText()));
-                    return new Resolved(m.path("kernelPackage").asText(), versions);
-                }
+                previous = JSON.readTree(memo.toFile());
             } catch (IOException e) {
                 LOG.debug("ignoring unreadable {}: {}", memo, e.toString());
             }
         }
+        if (previous != null && fingerprint.isPresent() && previous.path("fingerprint").asText()
+                .equals(fingerprint.get())) {
+            return resolved(previous);
+        }
         step("Linux guest: resolving package versions");
-        Resolved r = resolveWithSource();
+        Resolved r;
+        try {
+            r = resolveWithSource();
+        } catch (GuestBuildException e) {
+            if (previous == null) {
+                throw e;
+            }
+            // apt's lists are gone or broken (e.g. removed to slim an image): what was resolved before still builds
+            // or finds the same cached guest, and a download that is still needed fails with its own message.
+            step("Linux guest: apt cannot resolve the packages now (%s); using the versions resolved before",
+                    e.getMessage());
+            return resolved(previous);
+        }
         if (fingerprint.isPresent()) {
             ObjectNode m = JSON.createObjectNode();
             m.put("fingerprint", fingerprint.get());
@@ -175,6 +187,12 @@ public final class LinuxGuestBuild {
             }
         }
         return r;
+    }
+
+    private static Resolved resolved(JsonNode memo) {
+        Map<String, String> versions = new TreeMap<>();
+        memo.path("versions").fields().forEachRemaining(e -> versions.put(e.getKey(), e.getValue().asText()));
+        return new Resolved(memo.path("kernelPackage").asText(), versions);
     }
 
     private Resolved resolveWithSource() throws IOException, InterruptedException {

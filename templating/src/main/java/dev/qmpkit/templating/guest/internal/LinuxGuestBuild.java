@@ -8,6 +8,7 @@ import dev.qmpkit.templating.guest.GuestBuildException;
 import dev.qmpkit.templating.guest.LinuxGuest;
 import dev.qmpkit.templating.guest.PackageSource;
 import dev.qmpkit.templating.internal.Durable;
+import dev.qmpkit.templating.WorkFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,6 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
@@ -23,7 +23,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,7 +130,7 @@ public final class LinuxGuestBuild {
             Path out = assemble(resolved, inputs, work);
             publish(out, target);
         } finally {
-            deleteTree(work);
+            WorkFiles.deleteTree(work);
         }
         pruneDebs(resolved);
         step("Linux guest: cached in %s", target);
@@ -370,7 +369,7 @@ public final class LinuxGuestBuild {
                     Durable.fsync(got);
                     Files.move(got, deb, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } finally {
-                    deleteTree(tmp);
+                    WorkFiles.deleteTree(tmp);
                 }
             }
             files.put(name, deb);
@@ -436,7 +435,7 @@ public final class LinuxGuestBuild {
     private void publish(Path out, Path target) throws IOException {
         Durable.fsyncDir(out);
         if (Files.exists(target) && !Files.isRegularFile(target.resolve(MANIFEST))) {
-            deleteTree(target); // not a complete build (renames are atomic): someone else's leftovers
+            WorkFiles.deleteTree(target); // not a complete build (renames are atomic): someone else's leftovers
         }
         try {
             Files.move(out, target, StandardCopyOption.ATOMIC_MOVE);
@@ -467,7 +466,7 @@ public final class LinuxGuestBuild {
                 for (Path p : s) {
                     if (Files.getLastModifiedTime(p).compareTo(cutoff) < 0) {
                         LOG.info("removing {}, left by an interrupted build", p);
-                        deleteTree(p);
+                        WorkFiles.deleteTree(p);
                     }
                 }
             }
@@ -493,16 +492,5 @@ public final class LinuxGuestBuild {
         String line = String.format(format, args);
         LOG.info(line);
         recipe.progress().accept(line);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -9,7 +9,7 @@ import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuOption;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.templating.guest.internal.CpioEntries;
-import dev.qmpkit.templating.internal.Durable;
+import dev.qmpkit.templating.WorkFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,7 +67,7 @@ class LinuxGuestIT {
         Path overlay = tmp.resolve("data.qcow2");
         run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", guest.dataDisk().toString(), "-F", "raw",
                 overlay.toString()));
-        String baseSha = Durable.sha256(guest.dataDisk());
+        String baseSha = WorkFiles.sha256(guest.dataDisk());
         Path serial = tmp.resolve("serial.log");
         Path agentSocket = tmp.resolve("qga.sock");
         List<String> args = new ArrayList<>(List.of("-M", "q35", "-accel", "tcg", "-m", "512", "-nodefaults",
@@ -127,7 +127,7 @@ class LinuxGuestIT {
                 assertThat(agent.sh("dmesg", AGENT).out()).contains("random: crng init done");
             }
         }
-        assertThat(Durable.sha256(guest.dataDisk())).isEqualTo(baseSha);
+        assertThat(WorkFiles.sha256(guest.dataDisk())).isEqualTo(baseSha);
     }
 
     @Test

@@ -172,15 +172,22 @@ class QmpEventsTest {
 
     @Test
     void closedSubscriptionReceivesNothing() throws Exception {
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+        // Listeners run inline on the I/O thread here, in arrival order: once the marker Y (sent
+        // after X) has been delivered, X has been offered to every subscription, so a delivery to
+        // the closed one would already be in "got". The open subscription proves X arrived.
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(),
+                QmpOptions.builder().eventExecutor(Runnable::run).build())) {
             List<QmpEvent> got = new CopyOnWriteArrayList<>();
+            List<QmpEvent> open = new CopyOnWriteArrayList<>();
             EventSubscription s = c.subscribe("X", null, got::add);
+            c.subscribe("X", null, open::add);
             s.close();
             s.close();
             CompletableFuture<QmpEvent> marker = c.awaitEvent("Y", null, Duration.ofSeconds(5));
             monitor.sendEvent("X", null);
             monitor.sendEvent("Y", null);
             marker.get(5, TimeUnit.SECONDS);
+            assertThat(open).extracting(QmpEvent::name).containsExactly("X");
             assertThat(got).isEmpty();
         }
     }

@@ -448,4 +448,37 @@ class QmpClientTest {
             assertThat(c.blocking().execute("query-status")).isNotNull();
         }
     }
+
+    @Test
+    void anErrorFromAConnectionListenerReachesTheExecutor_andLaterCallbacksStillRun() throws Exception {
+        List<Throwable> escaped = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        java.util.concurrent.Executor recording = r -> pool.execute(() -> {
+            try {
+                r.run();
+            } catch (Throwable t) {
+                escaped.add(t);
+            }
+        });
+        CountDownLatch disconnected = new CountDownLatch(1);
+        try {
+            QmpClient c = connect(QmpOptions.builder().eventExecutor(recording).connectionListener(
+                    new ConnectionListener() {
+                        @Override
+                        public void onConnected(Greeting greeting, boolean reconnect) {
+                            throw new OutOfMemoryError("simulated");
+                        }
+
+                        @Override
+                        public void onDisconnected(QmpException cause, boolean willReconnect) {
+                            disconnected.countDown();
+                        }
+                    }));
+            c.close();
+            assertThat(disconnected.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(escaped).singleElement().isInstanceOf(OutOfMemoryError.class);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -189,6 +192,49 @@ class QmpEventsTest {
             marker.get(5, TimeUnit.SECONDS);
             assertThat(open).extracting(QmpEvent::name).containsExactly("X");
             assertThat(got).isEmpty();
+        }
+    }
+
+    @Test
+    void anErrorFromAListenerReachesTheExecutor_andLaterEventsStillArrive() throws Exception {
+        // An Error (OutOfMemoryError, a failed assertion) must not be swallowed and logged like a
+        // listener's bug: it reaches the executor's thread. The subscription is not wedged by it.
+        List<Throwable> escaped = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        Executor recording = r -> pool.execute(() -> {
+            try {
+                r.run();
+            } catch (Throwable t) {
+                escaped.add(t);
+            }
+        });
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(),
+                QmpOptions.builder().eventExecutor(recording).build())) {
+            List<Integer> got = new CopyOnWriteArrayList<>();
+            CountDownLatch last = new CountDownLatch(1);
+            c.subscribe("E", null, e -> {
+                int n = e.data().get("n").asInt();
+                if (n == 0) {
+                    throw new OutOfMemoryError("simulated");
+                }
+                if (n == 1) {
+                    throw new IllegalStateException("a bug in the listener");
+                }
+                got.add(n);
+                last.countDown();
+            });
+            monitor.sendEvent("E", "{\"n\": 0}");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (escaped.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            monitor.sendEvent("E", "{\"n\": 1}");
+            monitor.sendEvent("E", "{\"n\": 2}");
+            assertThat(last.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(escaped).singleElement().isInstanceOf(OutOfMemoryError.class);
+            assertThat(got).containsExactly(2);
+        } finally {
+            pool.shutdownNow();
         }
     }
 }

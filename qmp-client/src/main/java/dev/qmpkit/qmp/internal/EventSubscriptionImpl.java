@@ -98,11 +98,20 @@ final class EventSubscriptionImpl implements EventSubscription, Runnable {
                 if (filter == null || filter.test(event)) {
                     listener.onEvent(event);
                 }
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException e) {
                 LOG.warn("event listener for {} threw on {}", eventName, event.name(), e);
+            } catch (Error e) {
+                // Not ours to handle (OutOfMemoryError, AssertionError): it goes to the executor's
+                // thread, and the events still queued get a fresh drain task.
+                reschedule();
+                throw e;
             }
         }
         // Yield the executor thread after a batch so one busy subscription cannot monopolise it.
+        reschedule();
+    }
+
+    private void reschedule() {
         try {
             executor.execute(this);
         } catch (RejectedExecutionException e) {

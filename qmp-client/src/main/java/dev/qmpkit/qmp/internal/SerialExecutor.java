@@ -27,6 +27,10 @@ final class SerialExecutor implements Executor {
             }
             running = true;
         }
+        startDrain();
+    }
+
+    private void startDrain() {
         try {
             delegate.execute(this::drain);
         } catch (RejectedExecutionException e) {
@@ -52,6 +56,18 @@ final class SerialExecutor implements Executor {
                 r.run();
             } catch (RuntimeException e) {
                 LOG.warn("listener callback threw", e);
+            } catch (Error e) {
+                // Not ours to handle: it goes to the executor's thread, and the callbacks still
+                // queued get a fresh drain task instead of waiting for ever behind "running".
+                boolean more;
+                synchronized (tasks) {
+                    more = !tasks.isEmpty();
+                    running = more;
+                }
+                if (more) {
+                    startDrain();
+                }
+                throw e;
             }
         }
     }

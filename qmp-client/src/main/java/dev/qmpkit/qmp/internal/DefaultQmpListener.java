@@ -15,10 +15,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +35,10 @@ public final class DefaultQmpListener implements QmpListener {
     private final QmpOptions options;
     private final DefaultQmpResources resources;
     private final Channel server;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    // Guarded by "this": handshakes that finished (or are running) but nobody accepted yet,
-    // and accept() calls waiting for a connection.
+    // Guarded by "this": whether close() ran, handshakes that finished (or are running) but nobody
+    // accepted yet, and accept() calls waiting for a connection. Checking "closed" and queueing
+    // happen in one step, so nothing is queued after close() emptied the queues.
+    private boolean closed;
     private final ArrayDeque<CompletableFuture<QmpClient>> ready = new ArrayDeque<>();
     private final ArrayDeque<CompletableFuture<QmpClient>> waiting = new ArrayDeque<>();
 
@@ -89,18 +91,23 @@ public final class DefaultQmpListener implements QmpListener {
         QmpConnection c = client.newConnection();
         Transports.initPipeline(ch, c, options.maxMessageSize());
         CompletableFuture<QmpClient> negotiated = client.adopt(c);
-        if (closed.get()) {
-            c.close(new QmpConnectionException("listener closed"));
-        }
         CompletableFuture<QmpClient> taker;
         synchronized (this) {
-            taker = waiting.pollFirst();
-            if (taker == null) {
-                ready.addLast(negotiated);
-                return;
+            if (closed) {
+                taker = null;
+            } else {
+                taker = waiting.pollFirst();
+                if (taker == null) {
+                    ready.addLast(negotiated);
+                    return;
+                }
             }
         }
-        hand(negotiated, taker);
+        if (taker == null) {
+            c.close(new QmpConnectionException("the listener on " + path + " was closed while QEMU connected"));
+        } else {
+            hand(negotiated, taker);
+        }
     }
 
     private static void hand(CompletableFuture<QmpClient> negotiated, CompletableFuture<QmpClient> taker) {
@@ -123,12 +130,12 @@ public final class DefaultQmpListener implements QmpListener {
     public CompletableFuture<QmpClient> accept(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         CompletableFuture<QmpClient> taker = new CompletableFuture<>();
-        if (closed.get()) {
-            taker.completeExceptionally(new QmpConnectionException("listener on " + path + " is closed"));
-            return taker;
-        }
         CompletableFuture<QmpClient> negotiated;
         synchronized (this) {
+            if (closed) {
+                taker.completeExceptionally(new QmpConnectionException("listener on " + path + " is closed"));
+                return taker;
+            }
             negotiated = ready.pollFirst();
             if (negotiated == null) {
                 waiting.addLast(taker);
@@ -151,20 +158,25 @@ public final class DefaultQmpListener implements QmpListener {
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        List<CompletableFuture<QmpClient>> takers;
+        List<CompletableFuture<QmpClient>> unaccepted;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            takers = new ArrayList<>(waiting);
+            waiting.clear();
+            unaccepted = new ArrayList<>(ready);
+            ready.clear();
         }
         server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         deleteQuietly();
-        synchronized (this) {
-            CompletableFuture<QmpClient> w;
-            while ((w = waiting.pollFirst()) != null) {
-                w.completeExceptionally(new QmpConnectionException("listener on " + path + " was closed"));
-            }
-            CompletableFuture<QmpClient> r;
-            while ((r = ready.pollFirst()) != null) {
-                r.thenAccept(QmpClient::close);
-            }
+        for (CompletableFuture<QmpClient> w : takers) {
+            w.completeExceptionally(new QmpConnectionException("listener on " + path + " was closed"));
+        }
+        for (CompletableFuture<QmpClient> r : unaccepted) {
+            r.thenAccept(QmpClient::close);
         }
     }
 

@@ -116,13 +116,19 @@ public interface QmpClient extends AutoCloseable {
     }
 
     /**
-     * Sends a command and converts its {@code return} value.
+     * Sends a command and converts its {@code return} value the way the typed commands
+     * ({@link #commands()}) read theirs: QAPI's kebab-case names map to camel case
+     * ({@code total-time} to {@code totalTime}), fields the type does not have are ignored, and
+     * fields the reply lacks stay null (0 or false for primitives).
      *
      * @param command the command name; never null
      * @param arguments the arguments, or null for none
-     * @param type the type Jackson converts the return value to; never null
+     * @param type the type the return value is converted to, e.g. a record; {@link JsonNode}
+     *             for the value as it came; {@code Void} for none; never null
      * @param <T> the result type
-     * @return the converted value
+     * @return the converted value, or a failure from the {@link QmpException} family; a reply
+     *         that does not read as {@code type} fails with a {@link QmpProtocolException} that
+     *         names the command, the type and the reply
      */
     <T> CompletableFuture<T> execute(String command, Object arguments, Class<T> type);
 

@@ -96,6 +96,28 @@ class QmpClientTest {
         }
     }
 
+    record Migration(String status, Long totalTime, int setupTime) { }
+
+    @Test
+    void executeWithAType_readsRepliesLikeTheTypedCommands_andAMismatchIsAProtocolError() {
+        monitor.returns("query-migrate", "{\"status\": \"completed\", \"total-time\": 12, "
+                + "\"a-field-from-a-newer-qemu\": [1]}");
+        monitor.returns("odd", "{\"status\": \"completed\", \"setup-time\": \"soon\"}");
+        try (QmpClient c = connect(QmpOptions.builder())) {
+            // kebab-case names, unknown fields ignored, missing ones null (or 0 for primitives)
+            assertThat(Futures.await(c.execute("query-migrate", null, Migration.class)))
+                    .isEqualTo(new Migration("completed", 12L, 0));
+            assertThat(Futures.await(c.execute("query-migrate", null, JsonNode.class)).get("total-time").asInt())
+                    .isEqualTo(12);
+            assertThatThrownBy(() -> Futures.await(c.execute("odd", null, Migration.class)))
+                    .isInstanceOf(QmpProtocolException.class)
+                    .hasMessageContaining("'odd'")
+                    .hasMessageContaining(Migration.class.getName())
+                    .hasMessageContaining("soon");
+            assertThat(c.state()).isEqualTo(ConnectionState.RUNNING);
+        }
+    }
+
     @Test
     void errorReplyBecomesCommandException() {
         try (QmpClient c = connect(QmpOptions.builder())) {

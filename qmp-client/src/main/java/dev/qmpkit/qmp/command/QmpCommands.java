@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpEvent;
+import dev.qmpkit.qmp.internal.Replies;
 import java.io.FileDescriptor;
 import java.time.Duration;
 import java.util.LinkedHashMap;

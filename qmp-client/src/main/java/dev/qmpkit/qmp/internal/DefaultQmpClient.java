@@ -1,5 +1,6 @@
 package dev.qmpkit.qmp.internal;
 
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.BlockingQmpClient;
 import dev.qmpkit.qmp.CommandOptions;
@@ -354,17 +355,9 @@ public final class DefaultQmpClient implements QmpClient, QmpConnection.Owner {
     @Override
     public <T> CompletableFuture<T> execute(String command, Object arguments, Class<T> type) {
         Objects.requireNonNull(type, "type");
-        return send(command, arguments, CommandOptions.defaults(), null).thenApply(node -> {
-            if (type.isInstance(node)) {
-                return type.cast(node);
-            }
-            try {
-                return QmpMessages.convert(node, type);
-            } catch (IllegalArgumentException e) {
-                throw new QmpException("the reply of QMP command '" + command + "' does not convert to "
-                        + type.getName() + ": " + QmpMessages.firstLine(e.getMessage()), e);
-            }
-        });
+        JavaType target = Replies.type(type);
+        return send(command, arguments, CommandOptions.defaults(), null)
+                .thenApply(node -> Replies.convert(command, node, target));
     }
 
     @Override

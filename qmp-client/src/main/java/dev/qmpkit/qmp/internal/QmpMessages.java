@@ -32,8 +32,11 @@ public final class QmpMessages {
     /** Jackson's default nesting limit (1000) is kept; deeper input is a protocol error, never a stack overflow. */
     private static final int MAX_NESTING = 1000;
 
-    /** Shared mapper for conversions (arguments, typed return values). Thread-safe once configured. */
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * Serialises command arguments, with Jackson's defaults (names as the caller wrote them).
+     * Never handed out: replies are converted by {@link Replies}, the one reply policy.
+     */
+    private static final ObjectMapper ARGUMENTS = new ObjectMapper();
 
     private static final JsonNode EMPTY_OBJECT = JsonNodeFactory.instance.objectNode();
 
@@ -229,7 +232,7 @@ public final class QmpMessages {
     public static ByteBuf encodeCommand(ByteBufAllocator alloc, String command, long id, Object arguments, boolean oob) {
         ByteBuf buf = alloc.buffer(64 + command.length());
         boolean ok = false;
-        try (JsonGenerator g = MAPPER.getFactory().createGenerator((java.io.OutputStream) new ByteBufOutputStream(buf),
+        try (JsonGenerator g = ARGUMENTS.getFactory().createGenerator((java.io.OutputStream) new ByteBufOutputStream(buf),
                 JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeStringField(oob ? "exec-oob" : "execute", command);
@@ -238,7 +241,7 @@ public final class QmpMessages {
                 g.writeFieldName("arguments");
                 g.flush();
                 int start = buf.writerIndex();
-                MAPPER.writeValue(nonClosing(g), arguments);
+                ARGUMENTS.writeValue(nonClosing(g), arguments);
                 g.flush();
                 if (!startsObject(buf, start)) {
                     throw new IllegalArgumentException("arguments of QMP command '" + command
@@ -277,16 +280,6 @@ public final class QmpMessages {
     private static JsonGenerator nonClosing(JsonGenerator g) {
         g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         return g;
-    }
-
-    /**
-     * @param node a return value; never null
-     * @param type the target type; never null
-     * @param <T> the target type
-     * @return the converted value
-     */
-    public static <T> T convert(JsonNode node, Class<T> type) {
-        return MAPPER.convertValue(node, type);
     }
 
     static String firstLine(String s) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qmpkit.qmp.QmpProtocolException;
+import dev.qmpkit.qmp.internal.Replies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.qmpkit.qmp.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qmpkit.qmp.QmpConnectionException;
 import dev.qmpkit.qmp.QmpEvent;
 import dev.qmpkit.qmp.QmpProtocolException;
@@ -91,7 +92,7 @@ final class EmbeddedQmp implements QmpConnection.Owner {
     /** Greeting plus capabilities reply: the connection is running afterwards. */
     EmbeddedQmp negotiate() throws Exception {
         feed(FakeMonitor.GREETING_10_0 + "\r\n");
-        JsonNode caps = QmpMessages.MAPPER.readTree(written());
+        JsonNode caps = new ObjectMapper().readTree(written());
         assertThat(caps.get("execute").asText()).isEqualTo("qmp_capabilities");
         feed("{\"return\": {}, \"id\": " + caps.get("id") + "}\r\n");
         assertThat(connection.handshake()).isCompleted();

@@ -5,6 +5,7 @@ import dev.qmpkit.qmp.command.QmpCommands;
 import dev.qmpkit.qmp.internal.DefaultQmpClient;
 import java.io.FileDescriptor;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
@@ -152,7 +153,8 @@ public interface QmpClient extends AutoCloseable {
     CompletableFuture<JsonNode> executeWithFd(FileDescriptor fd, String command, Object arguments);
 
     /**
-     * Registers a listener for events.
+     * Registers a listener for events. It receives them in the order QEMU sent them, on the
+     * event executor, through its own bounded queue (see {@link EventSubscription}).
      *
      * @param eventName the event name, or null for all events
      * @param filter further filter; null accepts all
@@ -160,6 +162,18 @@ public interface QmpClient extends AutoCloseable {
      * @return the subscription, to close when done
      */
     EventSubscription subscribe(String eventName, Predicate<QmpEvent> filter, EventListener listener);
+
+    /**
+     * Registers one listener for several events, e.g. {@code STOP} and {@code RESUME}: it receives
+     * them in the order QEMU sent them, through one queue, so their interleaving is kept.
+     *
+     * @param eventNames the event names; at least one, none null or blank; never null
+     * @param filter further filter; null accepts all
+     * @param listener receives matching events on the event executor; never null
+     * @return the subscription, to close when done
+     * @throws IllegalArgumentException when {@code eventNames} is empty or holds a null or blank name
+     */
+    EventSubscription subscribeAny(Collection<String> eventNames, Predicate<QmpEvent> filter, EventListener listener);
 
     /**
      * Starts waiting for an event <em>now</em>. Call it before sending the command that

@@ -418,7 +418,7 @@ class QmpClientTest {
         CountDownLatch disconnected = new CountDownLatch(1);
         QmpClient c = connect(QmpOptions.builder().connectionListener(new ConnectionListener() {
             @Override
-            public void onDisconnected(QmpException cause, boolean willReconnect) {
+            public void onDisconnected(QmpClient client, QmpException cause, boolean willReconnect) {
                 disconnected.countDown();
             }
         }));
@@ -487,12 +487,12 @@ class QmpClientTest {
             QmpClient c = connect(QmpOptions.builder().eventExecutor(recording).connectionListener(
                     new ConnectionListener() {
                         @Override
-                        public void onConnected(Greeting greeting, boolean reconnect) {
+                        public void onConnected(QmpClient client, Greeting greeting, boolean reconnect) {
                             throw new OutOfMemoryError("simulated");
                         }
 
                         @Override
-                        public void onDisconnected(QmpException cause, boolean willReconnect) {
+                        public void onDisconnected(QmpClient client, QmpException cause, boolean willReconnect) {
                             disconnected.countDown();
                         }
                     }));
@@ -501,6 +501,39 @@ class QmpClientTest {
             assertThat(escaped).singleElement().isInstanceOf(OutOfMemoryError.class);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void oneConnectionListenerServesManyClients_eachCallNamesItsClient() throws Exception {
+        java.util.concurrent.BlockingQueue<String> calls = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.Map<QmpClient, String> names = new java.util.concurrent.ConcurrentHashMap<>();
+        ConnectionListener shared = new ConnectionListener() {
+            @Override
+            public void onConnected(QmpClient client, Greeting greeting, boolean reconnect) {
+                calls.add("connected " + client.options().commandTimeout().toSeconds());
+            }
+
+            @Override
+            public void onDisconnected(QmpClient client, QmpException cause, boolean willReconnect) {
+                calls.add("disconnected " + names.get(client));
+            }
+        };
+        try (FakeMonitor other = FakeMonitor.start()) {
+            QmpClient a = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
+                    .commandTimeout(Duration.ofSeconds(11)).connectionListener(shared).build());
+            QmpClient b = QmpClient.connectBlocking(other.endpoint(), QmpOptions.builder()
+                    .commandTimeout(Duration.ofSeconds(22)).connectionListener(shared).build());
+            names.put(a, "a");
+            names.put(b, "b");
+            assertThat(List.of(calls.poll(5, TimeUnit.SECONDS), calls.poll(5, TimeUnit.SECONDS)))
+                    .containsExactlyInAnyOrder("connected 11", "connected 22");
+            other.dropConnections();
+            assertThat(calls.poll(5, TimeUnit.SECONDS)).isEqualTo("disconnected b");
+            a.close();
+            assertThat(calls.poll(5, TimeUnit.SECONDS)).isEqualTo("disconnected a");
+            b.close();
+            assertThat(calls.poll(200, TimeUnit.MILLISECONDS)).isNull();
         }
     }
 }

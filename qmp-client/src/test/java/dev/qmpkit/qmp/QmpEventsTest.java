@@ -10,12 +10,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -235,6 +238,88 @@ class QmpEventsTest {
             assertThat(got).containsExactly(2);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void oneSubscriptionForSeveralEvents_keepsTheirOrder_andRefusesBadNames() throws Exception {
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+            List<String> got = new CopyOnWriteArrayList<>();
+            CountDownLatch end = new CountDownLatch(1);
+            EventSubscription s = c.subscribeAny(List.of("STOP", "RESUME", "STOP"), null, e -> got.add(e.name()));
+            c.subscribe("END", null, e -> end.countDown());
+            assertThat(s.eventNames()).containsExactlyInAnyOrder("STOP", "RESUME");
+            for (String name : List.of("STOP", "OTHER", "RESUME", "STOP", "SHUTDOWN", "RESUME", "END")) {
+                monitor.sendEvent(name, null);
+            }
+            assertThat(end.await(5, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(100);
+            assertThat(got).containsExactly("STOP", "RESUME", "STOP", "RESUME");
+            assertThat(c.subscribe(null, null, e -> { }).eventNames()).isEmpty();
+            assertThatThrownBy(() -> c.subscribeAny(List.of(), null, e -> { }))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("subscribe(null");
+            assertThatThrownBy(() -> c.subscribeAny(java.util.Arrays.asList("STOP", null), null, e -> { }))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> c.subscribeAny(List.of("STOP", " "), null, e -> { }))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void aSubscriptionThatFallsBehind_isReportedOnceWhenDroppingStarts_andOnceWhenItCaughtUp() throws Exception {
+        List<Long> caughtUpDrops = new CopyOnWriteArrayList<>();
+        List<EventSubscription> reported = new CopyOnWriteArrayList<>();
+        BlockingQueue<String> notices = new LinkedBlockingQueue<>();
+        ConnectionListener listener = new ConnectionListener() {
+            @Override
+            public void onSubscriptionFellBehind(QmpClient client, EventSubscription subscription) {
+                reported.add(subscription);
+                notices.add("behind");
+            }
+
+            @Override
+            public void onSubscriptionCaughtUp(QmpClient client, EventSubscription subscription, long dropped) {
+                reported.add(subscription);
+                caughtUpDrops.add(dropped);
+                notices.add("caught up");
+            }
+        };
+        int capacity = 4;
+        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
+                .eventQueueCapacity(capacity).connectionListener(listener).build())) {
+            AtomicReference<CountDownLatch> gate = new AtomicReference<>();
+            List<Integer> delivered = new CopyOnWriteArrayList<>();
+            EventSubscription slow = c.subscribe("FLOOD", null, e -> {
+                try {
+                    gate.get().await();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+                delivered.add(e.data().get("n").asInt());
+            });
+
+            for (int round = 0; round < 2; round++) {
+                long droppedBefore = slow.droppedEvents();
+                gate.set(new CountDownLatch(1)); // the listener is idle: the last round caught up
+                StringBuilder flood = new StringBuilder();
+                for (int i = 0; i < 100; i++) {
+                    flood.append(FakeMonitor.eventJson("FLOOD", "{\"n\": " + (round * 100 + i) + "}"));
+                }
+                // Events are offered to subscriptions in arrival order: once END is delivered, the
+                // whole flood has been offered to the slow subscription.
+                CompletableFuture<QmpEvent> end = c.awaitEvent("END", null, Duration.ofSeconds(5));
+                monitor.sendRaw(flood + FakeMonitor.eventJson("END", null));
+                end.get(5, TimeUnit.SECONDS);
+                assertThat(notices.poll(5, TimeUnit.SECONDS)).isEqualTo("behind");
+                gate.get().countDown();
+                assertThat(notices.poll(5, TimeUnit.SECONDS)).isEqualTo("caught up");
+                assertThat(caughtUpDrops.get(round)).isPositive()
+                        .isEqualTo(slow.droppedEvents() - droppedBefore);
+            }
+            // once per episode, never per dropped event; each time about the slow subscription
+            assertThat(notices.poll(200, TimeUnit.MILLISECONDS)).isNull();
+            assertThat(reported).hasSize(4).allMatch(s -> s == slow);
+            assertThat(delivered).isSorted().contains(99, 199);
         }
     }
 }

@@ -24,17 +24,17 @@ class QmpReconnectTest {
         final BlockingQueue<String> events = new LinkedBlockingQueue<>();
 
         @Override
-        public void onConnected(Greeting greeting, boolean reconnect) {
+        public void onConnected(QmpClient client, Greeting greeting, boolean reconnect) {
             events.add("connected reconnect=" + reconnect);
         }
 
         @Override
-        public void onDisconnected(QmpException cause, boolean willReconnect) {
+        public void onDisconnected(QmpClient client, QmpException cause, boolean willReconnect) {
             events.add("disconnected willReconnect=" + willReconnect);
         }
 
         @Override
-        public void onReconnecting(int attempt) {
+        public void onReconnecting(QmpClient client, int attempt) {
             events.add("reconnecting " + attempt);
         }
 
@@ -114,6 +114,46 @@ class QmpReconnectTest {
             Thread.sleep(200);
             assertThat(monitor.openConnections()).isZero();
             c.close();
+        }
+    }
+
+    @Test
+    void closeWhileReconnecting_stopsReconnecting_andReportsTheEndOnce() throws Exception {
+        try (FakeMonitor monitor = FakeMonitor.start()) {
+            Recorder rec = new Recorder();
+            QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
+                    .reconnectPolicy(ReconnectPolicy.fixedDelay(5, Duration.ofMillis(300)))
+                    .connectionListener(rec).build());
+            assertThat(rec.next()).isEqualTo("connected reconnect=false");
+            monitor.dropConnections();
+            assertThat(rec.next()).isEqualTo("disconnected willReconnect=true");
+            assertThat(c.state()).isEqualTo(ConnectionState.RECONNECTING);
+            c.close();
+            assertThat(c.state()).isEqualTo(ConnectionState.CLOSED);
+            assertThat(rec.next()).isEqualTo("disconnected willReconnect=false");
+            Thread.sleep(600); // past the reconnect delay: no attempt is made
+            assertThat(rec.events).isEmpty();
+            assertThat(monitor.openConnections()).isZero();
+            assertThat(monitor.received()).containsExactly("qmp_capabilities");
+        }
+    }
+
+    @Test
+    void closeRacingALostConnection_endsTheClientOnce() throws Exception {
+        try (FakeMonitor monitor = FakeMonitor.start()) {
+            for (int i = 0; i < 20; i++) {
+                Recorder rec = new Recorder();
+                QmpClient c = QmpClient.connectBlocking(monitor.endpoint(),
+                        QmpOptions.builder().connectionListener(rec).build());
+                assertThat(rec.next()).isEqualTo("connected reconnect=false");
+                CompletableFuture<Void> drop = CompletableFuture.runAsync(monitor::dropConnections);
+                c.close();
+                drop.get(5, TimeUnit.SECONDS);
+                assertThat(rec.next()).isEqualTo("disconnected willReconnect=false");
+                assertThat(c.closeFuture().get(5, TimeUnit.SECONDS)).isInstanceOf(QmpConnectionException.class);
+                assertThat(c.state()).isEqualTo(ConnectionState.CLOSED);
+                assertThat(rec.events.poll(50, TimeUnit.MILLISECONDS)).isNull();
+            }
         }
     }
 }

@@ -57,7 +57,7 @@ public final class WatchEvents {
         CompletableFuture<QmpException> disconnected = new CompletableFuture<>();
         QmpOptions options = QmpOptions.builder().connectionListener(new ConnectionListener() {
             @Override
-            public void onDisconnected(QmpException cause, boolean willReconnect) {
+            public void onDisconnected(QmpClient client, QmpException cause, boolean willReconnect) {
                 disconnected.complete(cause);
             }
         }).build();

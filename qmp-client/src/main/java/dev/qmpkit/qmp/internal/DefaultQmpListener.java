@@ -87,10 +87,9 @@ public final class DefaultQmpListener implements QmpListener {
     }
 
     private void onAccepted(Channel ch) {
-        DefaultQmpClient client = DefaultQmpClient.accepted("unix:" + path + " (accepted)", options, resources);
-        QmpConnection c = client.newConnection();
-        Transports.initPipeline(ch, c, options.maxMessageSize());
-        CompletableFuture<QmpClient> negotiated = client.adopt(c);
+        DefaultQmpClient.Accepted accepted = DefaultQmpClient.accepted(ch, "unix:" + path + " (accepted)", options,
+                resources);
+        CompletableFuture<QmpClient> negotiated = accepted.client();
         CompletableFuture<QmpClient> taker;
         synchronized (this) {
             if (closed) {
@@ -104,7 +103,8 @@ public final class DefaultQmpListener implements QmpListener {
             }
         }
         if (taker == null) {
-            c.close(new QmpConnectionException("the listener on " + path + " was closed while QEMU connected"));
+            accepted.connection().close(new QmpConnectionException("the listener on " + path
+                    + " was closed while QEMU connected"));
         } else {
             hand(negotiated, taker);
         }

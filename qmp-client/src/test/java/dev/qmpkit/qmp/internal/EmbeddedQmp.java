@@ -21,7 +21,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A {@link QmpConnection} in an {@link EmbeddedChannel}, with a recording owner. Test helper. */
+/**
+ * The client's pipeline (framer, {@link QmpHandshakeHandler}, {@link QmpConnection}) in an
+ * {@link EmbeddedChannel}, with a recording owner. Test helper.
+ */
 final class EmbeddedQmp implements QmpConnection.Owner {
     static final HashedWheelTimer TIMER = new HashedWheelTimer(10, TimeUnit.MILLISECONDS);
 
@@ -29,13 +32,20 @@ final class EmbeddedQmp implements QmpConnection.Owner {
     final List<QmpEvent> events = new CopyOnWriteArrayList<>();
     final List<QmpProtocolException> protocolErrors = new CopyOnWriteArrayList<>();
     volatile QmpConnectionException closedWith;
+    final QmpHandshakeHandler handshake;
     final QmpConnection connection;
     final EmbeddedChannel channel;
 
     EmbeddedQmp(int maxMessageSize) {
-        connection = new QmpConnection(this, "embedded", TIMER, maxMessageSize, true, Duration.ofSeconds(60));
+        this(maxMessageSize, true);
+    }
+
+    private EmbeddedQmp(int maxMessageSize, boolean withHandshake) {
+        handshake = withHandshake ? new QmpHandshakeHandler("embedded", ids::incrementAndGet, true,
+                Duration.ofSeconds(60), maxMessageSize) : null;
+        connection = new QmpConnection(this, "embedded", TIMER, maxMessageSize);
         channel = new EmbeddedChannel();
-        Transports.initPipeline(channel, connection, maxMessageSize);
+        Transports.initPipeline(channel, maxMessageSize, handshake, connection);
         channel.pipeline().fireChannelActive();
     }
 
@@ -43,9 +53,9 @@ final class EmbeddedQmp implements QmpConnection.Owner {
         this(1 << 20);
     }
 
-    @Override
-    public long nextId() {
-        return ids.incrementAndGet();
+    /** @return the pipeline of a protocol without a greeting: framer and connection only */
+    static EmbeddedQmp withoutHandshake() {
+        return new EmbeddedQmp(1 << 20, false);
     }
 
     @Override
@@ -95,7 +105,8 @@ final class EmbeddedQmp implements QmpConnection.Owner {
         JsonNode caps = new ObjectMapper().readTree(written());
         assertThat(caps.get("execute").asText()).isEqualTo("qmp_capabilities");
         feed("{\"return\": {}, \"id\": " + caps.get("id") + "}\r\n");
-        assertThat(connection.handshake()).isCompleted();
+        assertThat(handshake.result()).isCompleted();
+        assertThat(channel.pipeline().get(QmpHandshakeHandler.class)).isNull();
         return this;
     }
 
@@ -104,7 +115,7 @@ final class EmbeddedQmp implements QmpConnection.Owner {
     }
 
     PendingCommand send(String command, Object args, FileDescriptor fd) {
-        long id = nextId();
+        long id = ids.incrementAndGet();
         PendingCommand p = new PendingCommand(id, command,
                 QmpMessages.encodeCommand(ByteBufAllocator.DEFAULT, command, id, args, false), fd,
                 TimeUnit.SECONDS.toNanos(60));

@@ -23,10 +23,11 @@ class QmpConnectionTest {
         String caps = q.written();
         assertThat(caps).contains("\"execute\":\"qmp_capabilities\"").contains("\"enable\":[\"oob\"]")
                 .contains("\"id\":\"qk1\"");
-        assertThat(q.connection.handshake()).isNotDone();
+        assertThat(q.handshake.result()).isNotDone();
         q.feed("{\"return\": {}, \"id\": \"qk1\"}");
-        assertThat(q.connection.handshake().join().version().major()).isEqualTo(10);
-        assertThat(q.connection.oobEnabled()).isTrue();
+        assertThat(q.handshake.result().join().greeting().version().major()).isEqualTo(10);
+        assertThat(q.handshake.result().join().oob()).isTrue();
+        assertThat(q.channel.pipeline().get(QmpHandshakeHandler.class)).isNull();
     }
 
     @Test
@@ -39,11 +40,11 @@ class QmpConnectionTest {
         byte[] capsReply = "{\"return\": {}, \"id\": \"qk1\"}\r\n".getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < capsReply.length; i++) {
             if (i <= capsReply.length - 3) { // done once the closing brace arrives, before \r\n
-                assertThat(q.connection.handshake()).isNotDone();
+                assertThat(q.handshake.result()).isNotDone();
             }
             q.feed(new byte[] {capsReply[i]});
         }
-        assertThat(q.connection.handshake()).isCompleted();
+        assertThat(q.handshake.result()).isCompleted();
         PendingCommand p = q.send("query-status", null);
         assertThat(q.written()).contains("query-status");
         String both = FakeMonitor.eventJson("STOP", null)
@@ -178,8 +179,8 @@ class QmpConnectionTest {
     void nonQemuGreeting_failsTheHandshake_andCloses() {
         EmbeddedQmp q = new EmbeddedQmp();
         q.feed("{\"return\": {}}");
-        assertThat(q.connection.handshake()).isCompletedExceptionally();
-        assertThat(q.connection.handshake().handle((v, e) -> e).join()).isInstanceOf(QmpProtocolException.class);
+        assertThat(q.handshake.result()).isCompletedExceptionally();
+        assertThat(q.handshake.result().handle((v, e) -> e).join()).isInstanceOf(QmpProtocolException.class);
         assertThat(q.channel.isActive()).isFalse();
         assertThat(q.written()).isNull();
     }
@@ -190,5 +191,34 @@ class QmpConnectionTest {
         q.channel.close();
         PendingCommand p = q.send("x", null);
         assertThat(p.future.handle((v, e) -> e).join()).isInstanceOf(QmpConnectionException.class);
+    }
+
+    @Test
+    void withoutAHandshake_aGreetingLessProtocolRoutesFromTheStart() throws Exception {
+        // The guest agent speaks QMP's framing and replies without a greeting: its pipeline leaves
+        // the handshake out, and the connection routes replies and events at once.
+        EmbeddedQmp q = EmbeddedQmp.withoutHandshake();
+        PendingCommand p = q.send("guest-ping", null);
+        assertThat(q.written()).contains("\"execute\":\"guest-ping\"");
+        q.feed(FakeMonitor.eventJson("X", null) + EmbeddedQmp.replyFor(p, "{}"));
+        assertThat(p.future.join().isEmpty()).isTrue();
+        assertThat(q.events).extracting(e -> e.name()).containsExactly("X");
+        assertThat(q.protocolErrors).isEmpty();
+    }
+
+    @Test
+    void duringTheHandshake_otherMessagesPassOnToTheConnection() throws Exception {
+        EmbeddedQmp q = new EmbeddedQmp();
+        q.feed(FakeMonitor.GREETING_10_0 + "\r\n");
+        q.written();
+        // before the capabilities reply: an event, a stray reply; the reply to qmp_capabilities
+        // and an event in the same read as it
+        q.feed(FakeMonitor.eventJson("EARLY", null) + "{\"return\": {}, \"id\": \"qk99\"}");
+        assertThat(q.handshake.result()).isNotDone();
+        q.feed("{\"return\": {}, \"id\": \"qk1\"}" + FakeMonitor.eventJson("LATE", null));
+        assertThat(q.handshake.result()).isCompleted();
+        assertThat(q.events).extracting(e -> e.name()).containsExactly("EARLY", "LATE");
+        assertThat(q.protocolErrors).singleElement().extracting(Throwable::getMessage).asString()
+                .contains("never sent");
     }
 }

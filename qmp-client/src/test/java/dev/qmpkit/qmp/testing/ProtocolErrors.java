@@ -1,6 +1,7 @@
 package dev.qmpkit.qmp.testing;
 
 import dev.qmpkit.qmp.ConnectionListener;
+import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpProtocolException;
 import java.util.function.Consumer;
 
@@ -16,7 +17,7 @@ public final class ProtocolErrors {
     public static ConnectionListener to(Consumer<? super QmpProtocolException> sink) {
         return new ConnectionListener() {
             @Override
-            public void onProtocolError(QmpProtocolException problem) {
+            public void onProtocolError(QmpClient client, QmpProtocolException problem) {
                 sink.accept(problem);
             }
         };

@@ -22,12 +22,19 @@ public final class BlockingQmpClient {
         return client;
     }
 
-    /** @param command the command name; never null @param arguments arguments, or null @return the return value */
+    /**
+     * @param command the command name; never null
+     * @param arguments arguments, or null
+     * @return the return value
+     */
     public JsonNode execute(String command, Object arguments) {
         return Futures.await(client.execute(command, arguments));
     }
 
-    /** @param command the command name; never null @return the return value */
+    /**
+     * @param command the command name; never null
+     * @return the return value
+     */
     public JsonNode execute(String command) {
         return Futures.await(client.execute(command));
     }

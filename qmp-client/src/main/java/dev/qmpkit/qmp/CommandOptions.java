@@ -13,7 +13,13 @@ public record CommandOptions(Duration timeout, boolean outOfBand) {
 
     private static final CommandOptions DEFAULTS = new CommandOptions(null, false);
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param timeout the command's timeout; null means {@link QmpOptions#commandTimeout()}
+     * @param outOfBand send with {@code exec-oob} (QEMU must have negotiated {@code oob} and the
+     *     command must allow it), so it overtakes queued in-band commands
+     */
     public CommandOptions {
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
@@ -25,7 +31,10 @@ public record CommandOptions(Duration timeout, boolean outOfBand) {
         return DEFAULTS;
     }
 
-    /** @param timeout positive; never null @return in-band options with this timeout */
+    /**
+     * @param timeout positive; never null
+     * @return in-band options with this timeout
+     */
     public static CommandOptions timeout(Duration timeout) {
         return new CommandOptions(java.util.Objects.requireNonNull(timeout, "timeout"), false);
     }

@@ -11,7 +11,13 @@ import java.util.List;
  * @param capabilities capabilities offered; never null, immutable
  */
 public record Greeting(QemuVersion version, String packageName, List<String> capabilities) {
-    /** Copies the capability list. */
+    /**
+     * Copies the capability list.
+     *
+     * @param version QEMU's version; never null
+     * @param packageName the distribution's package string, e.g. {@code Debian 1:10.0.2+ds-2}; never null, may be empty
+     * @param capabilities capabilities offered; never null, immutable
+     */
     public Greeting {
         capabilities = List.copyOf(capabilities);
     }

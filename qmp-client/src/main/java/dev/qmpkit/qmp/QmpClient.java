@@ -36,13 +36,13 @@ public interface QmpClient extends AutoCloseable {
      * {@code -qmp tcp:HOST:PORT,server=on,wait=off}), reads the greeting and negotiates
      * capabilities. No command is sent before negotiation completes.
      *
-     * @param endpoint where the monitor listens; never null
-     * @param options client options; never null
      * <p>TCP is refused for non-loopback addresses unless {@link QmpOptions#allowRemoteTcp()}
      * (QMP has no authentication or encryption). Listeners run on
      * {@link QmpOptions#eventExecutor()}; an opt-in {@link QmpOptions#reconnectPolicy()}
      * re-handshakes after a lost connection but never replays commands.
      *
+     * @param endpoint where the monitor listens; never null
+     * @param options client options; never null
      * @return a future completed with the ready client, or failed with a
      *         {@link QmpConnectionException}, {@link QmpTimeoutException} or {@link QmpProtocolException}
      */

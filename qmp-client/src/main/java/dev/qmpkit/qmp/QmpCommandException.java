@@ -8,8 +8,11 @@ package dev.qmpkit.qmp;
 public class QmpCommandException extends QmpException {
     private static final long serialVersionUID = 1L;
 
+    /** The QMP command that failed. */
     private final String command;
+    /** QEMU's error class. */
     private final String errorClass;
+    /** QEMU's description of the error. */
     private final String description;
 
     /**

@@ -29,7 +29,11 @@ public sealed interface QmpEndpoint {
 
     /** @param path the socket path; never null */
     record Unix(Path path) implements QmpEndpoint {
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param path the socket path; never null
+         */
         public Unix {
             Objects.requireNonNull(path, "path");
         }
@@ -45,7 +49,12 @@ public sealed interface QmpEndpoint {
      * @param port TCP port, 1..65535
      */
     record Tcp(String host, int port) implements QmpEndpoint {
-        /** Validates. */
+        /**
+         * Validates.
+         *
+         * @param host host name or address; never null
+         * @param port TCP port, 1..65535
+         */
         public Tcp {
             Objects.requireNonNull(host, "host");
             if (host.isBlank()) {

@@ -146,25 +146,37 @@ public final class QmpOptions {
         private Builder() {
         }
 
-        /** @param timeout default per-command timeout, positive; never null @return this */
+        /**
+         * @param timeout default per-command timeout, positive; never null
+         * @return this
+         */
         public Builder commandTimeout(Duration timeout) {
             this.commandTimeout = positive(timeout, "commandTimeout");
             return this;
         }
 
-        /** @param timeout greeting and negotiation timeout, positive; never null @return this */
+        /**
+         * @param timeout greeting and negotiation timeout, positive; never null
+         * @return this
+         */
         public Builder greetingTimeout(Duration timeout) {
             this.greetingTimeout = positive(timeout, "greetingTimeout");
             return this;
         }
 
-        /** @param timeout transport connect timeout, positive; never null @return this */
+        /**
+         * @param timeout transport connect timeout, positive; never null
+         * @return this
+         */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = positive(timeout, "connectTimeout");
             return this;
         }
 
-        /** @param bytes message size limit, at least 64 KiB @return this */
+        /**
+         * @param bytes message size limit, at least 64 KiB
+         * @return this
+         */
         public Builder maxMessageSize(int bytes) {
             if (bytes < 64 * 1024) {
                 throw new IllegalArgumentException("maxMessageSize must be at least 65536 bytes, got " + bytes);
@@ -173,13 +185,19 @@ public final class QmpOptions {
             return this;
         }
 
-        /** @param enable whether to negotiate {@code oob} when offered @return this */
+        /**
+         * @param enable whether to negotiate {@code oob} when offered
+         * @return this
+         */
         public Builder enableOob(boolean enable) {
             this.enableOob = enable;
             return this;
         }
 
-        /** @param capacity per-subscription event queue bound, at least 1 @return this */
+        /**
+         * @param capacity per-subscription event queue bound, at least 1
+         * @return this
+         */
         public Builder eventQueueCapacity(int capacity) {
             if (capacity < 1) {
                 throw new IllegalArgumentException("eventQueueCapacity must be >= 1, got " + capacity);
@@ -188,31 +206,46 @@ public final class QmpOptions {
             return this;
         }
 
-        /** @param executor runs listeners; null for the process-wide daemon pool @return this */
+        /**
+         * @param executor runs listeners; null for the process-wide daemon pool
+         * @return this
+         */
         public Builder eventExecutor(Executor executor) {
             this.eventExecutor = executor;
             return this;
         }
 
-        /** @param policy reconnect policy; never null @return this */
+        /**
+         * @param policy reconnect policy; never null
+         * @return this
+         */
         public Builder reconnectPolicy(ReconnectPolicy policy) {
             this.reconnectPolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
-        /** @param resources borrowed I/O resources (not closed by the client); null for the shared ones @return this */
+        /**
+         * @param resources borrowed I/O resources (not closed by the client); null for the shared ones
+         * @return this
+         */
         public Builder resources(QmpResources resources) {
             this.resources = resources;
             return this;
         }
 
-        /** @param allow whether TCP to non-loopback addresses is allowed (a warning is logged) @return this */
+        /**
+         * @param allow whether TCP to non-loopback addresses is allowed (a warning is logged)
+         * @return this
+         */
         public Builder allowRemoteTcp(boolean allow) {
             this.allowRemoteTcp = allow;
             return this;
         }
 
-        /** @param listener connection listener; never null @return this */
+        /**
+         * @param listener connection listener; never null
+         * @return this
+         */
         public Builder connectionListener(ConnectionListener listener) {
             this.connectionListener = Objects.requireNonNull(listener, "listener");
             return this;

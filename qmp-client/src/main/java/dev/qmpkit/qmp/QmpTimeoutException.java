@@ -10,6 +10,7 @@ import java.time.Duration;
 public class QmpTimeoutException extends QmpException {
     private static final long serialVersionUID = 1L;
 
+    /** How long was waited. */
     private final Duration timeout;
 
     /**

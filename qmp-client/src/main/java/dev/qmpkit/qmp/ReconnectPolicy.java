@@ -13,7 +13,12 @@ import java.util.Objects;
  */
 public record ReconnectPolicy(int maxAttempts, Duration delay) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param maxAttempts attempts per loss of connection; 0 disables reconnecting
+     * @param delay the pause before each attempt; never null
+     */
     public ReconnectPolicy {
         Objects.requireNonNull(delay, "delay");
         if (maxAttempts < 0) {

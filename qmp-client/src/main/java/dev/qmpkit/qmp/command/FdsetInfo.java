@@ -9,7 +9,12 @@ import java.util.List;
  * @param fds the descriptors in it; never null
  */
 public record FdsetInfo(long fdsetId, List<FdsetFdInfo> fds) {
-    /** Copies the list. */
+    /**
+     * Copies the list.
+     *
+     * @param fdsetId the set's id
+     * @param fds the descriptors in it; never null
+     */
     public FdsetInfo {
         fds = fds == null ? List.of() : List.copyOf(fds);
     }

@@ -21,7 +21,17 @@ import java.util.Objects;
  */
 public record MemoryDeviceInfo(String type, String id, String memdev, Long address, Long size, Integer node,
                                JsonNode data) {
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param type the kind, e.g. {@code dimm}; never null
+     * @param id the device id; may be null
+     * @param memdev QOM path of the memory backend, e.g. {@code /objects/mem1}; may be null
+     * @param address guest physical address ({@code addr} or {@code memaddr}); may be null
+     * @param size size in bytes; may be null
+     * @param node NUMA node; may be null
+     * @param data the kind-specific object as QEMU sent it; never null
+     */
     public MemoryDeviceInfo {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(data, "data");

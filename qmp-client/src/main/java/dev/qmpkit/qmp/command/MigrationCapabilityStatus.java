@@ -12,7 +12,12 @@ import java.util.Objects;
  * @param state whether it is on
  */
 public record MigrationCapabilityStatus(String capability, boolean state) {
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param capability QEMU's name, e.g. {@code x-ignore-shared}; never null
+     * @param state whether it is on
+     */
     public MigrationCapabilityStatus {
         Objects.requireNonNull(capability, "capability");
     }

@@ -12,7 +12,14 @@ import java.util.Objects;
  * @param defaultValue its default value; may be null
  */
 public record ObjectPropertyInfo(String name, String type, String description, JsonNode defaultValue) {
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param name the property name, e.g. {@code rom}; never null
+     * @param type its type, e.g. {@code bool}, {@code child<pc-dimm>}, {@code link<memory-backend>}; never null
+     * @param description a description; may be null
+     * @param defaultValue its default value; may be null
+     */
     public ObjectPropertyInfo {
         Objects.requireNonNull(name, "name");
         type = type == null ? "" : type;

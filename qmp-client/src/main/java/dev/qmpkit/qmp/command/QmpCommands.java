@@ -122,7 +122,10 @@ public final class QmpCommands {
         return call("migrate-incoming", args("uri", Objects.requireNonNull(uri, "uri")), Replies.VOID);
     }
 
-    /** @param arguments the full arguments of {@code migrate-incoming}; never null @return {@code migrate-incoming} */
+    /**
+     * @param arguments the full arguments of {@code migrate-incoming}; never null
+     * @return {@code migrate-incoming}
+     */
     public CompletableFuture<Void> migrateIncoming(Map<String, ?> arguments) {
         return call("migrate-incoming", Objects.requireNonNull(arguments, "arguments"), Replies.VOID);
     }
@@ -177,12 +180,18 @@ public final class QmpCommands {
         return call("query-balloon", null, BALLOON);
     }
 
-    /** @param bytes the guest's target memory size @return {@code balloon} */
+    /**
+     * @param bytes the guest's target memory size
+     * @return {@code balloon}
+     */
     public CompletableFuture<Void> balloon(long bytes) {
         return call("balloon", args("value", bytes), Replies.VOID);
     }
 
-    /** @param path a QOM path, e.g. {@code /machine}; never null @return {@code qom-list} */
+    /**
+     * @param path a QOM path, e.g. {@code /machine}; never null
+     * @return {@code qom-list}
+     */
     public CompletableFuture<List<ObjectPropertyInfo>> qomList(String path) {
         return call("qom-list", args("path", Objects.requireNonNull(path, "path")), PROPERTIES);
     }
@@ -277,7 +286,10 @@ public final class QmpCommands {
                 "id", Objects.requireNonNull(id, "id")), Replies.VOID);
     }
 
-    /** @param id the object id; never null @return {@code object-del} */
+    /**
+     * @param id the object id; never null
+     * @return {@code object-del}
+     */
     public CompletableFuture<Void> objectDel(String id) {
         return call("object-del", args("id", Objects.requireNonNull(id, "id")), Replies.VOID);
     }
@@ -293,7 +305,10 @@ public final class QmpCommands {
                 "id", Objects.requireNonNull(id, "id")), Replies.VOID);
     }
 
-    /** @param id the netdev id; never null @return {@code netdev_del} */
+    /**
+     * @param id the netdev id; never null
+     * @return {@code netdev_del}
+     */
     public CompletableFuture<Void> netdevDel(String id) {
         return call("netdev_del", args("id", Objects.requireNonNull(id, "id")), Replies.VOID);
     }
@@ -323,7 +338,10 @@ public final class QmpCommands {
         return callWithFd(fd, "getfd", args("fdname", Objects.requireNonNull(fdName, "fdName")), Replies.VOID);
     }
 
-    /** @param fdName a name given to {@link #getfd}; never null @return {@code closefd} */
+    /**
+     * @param fdName a name given to {@link #getfd}; never null
+     * @return {@code closefd}
+     */
     public CompletableFuture<Void> closefd(String fdName) {
         return call("closefd", args("fdname", Objects.requireNonNull(fdName, "fdName")), Replies.VOID);
     }

@@ -13,7 +13,13 @@ import java.util.Objects;
  */
 public record StatusInfo(boolean running, RunState status, String statusName) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param running whether the vCPUs run
+     * @param status the run state; never null ({@link RunState#UNKNOWN} for a state this SDK does not know)
+     * @param statusName QEMU's own name of the state, e.g. {@code prelaunch}; never null
+     */
     public StatusInfo {
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(statusName, "statusName");

@@ -12,7 +12,13 @@ import java.util.Objects;
  *                    {@code Debian 1:10.0.2+ds-2}; never null, may be empty
  */
 public record VersionInfo(QemuVersion qemu, @JsonProperty("package") String packageName) {
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param qemu the version; never null
+     * @param packageName the distribution's package string ({@code package}), e.g.
+     *     {@code Debian 1:10.0.2+ds-2}; never null, may be empty
+     */
     public VersionInfo {
         Objects.requireNonNull(qemu, "qemu");
         packageName = packageName == null ? "" : packageName;

@@ -66,12 +66,18 @@ public final class DefaultQmpResources implements QmpResources {
                 10, TimeUnit.MILLISECONDS, 512);
     }
 
-    /** @param ioThreads at least 1 @return new resources owned by the caller */
+    /**
+     * @param ioThreads at least 1
+     * @return new resources owned by the caller
+     */
     public static QmpResources create(int ioThreads) {
         return new DefaultQmpResources(ioThreads, false, false);
     }
 
-    /** @param ioThreads at least 1 @return resources on the JDK's NIO transport, as when epoll cannot load */
+    /**
+     * @param ioThreads at least 1
+     * @return resources on the JDK's NIO transport, as when epoll cannot load
+     */
     static QmpResources createNio(int ioThreads) {
         return new DefaultQmpResources(ioThreads, false, true);
     }

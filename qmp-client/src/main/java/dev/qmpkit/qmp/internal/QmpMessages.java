@@ -213,7 +213,10 @@ public final class QmpMessages {
         return new QmpEvent(name.asText(), data, ts);
     }
 
-    /** @param id a command number @return the wire id */
+    /**
+     * @param id a command number
+     * @return the wire id
+     */
     public static String wireId(long id) {
         return QmpClient.ID_PREFIX + id;
     }

@@ -62,8 +62,17 @@ final class ConnectionErrors {
         if (c instanceof IOException) {
             return new QmpConnectionException("connection to " + describedPeer + " lost: " + c.getMessage(), c);
         }
-        LOG.warn("unexpected failure on the connection to {}", describedPeer, c);
         return new QmpConnectionException("connection to " + describedPeer + " failed: " + c, c);
+    }
+
+    /**
+     * @param cause what the pipeline raised
+     * @return whether it is none of the failures a connection expects (a bug, worth a WARN with its stack)
+     */
+    static boolean unexpected(Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        return !(c instanceof QmpConnectionException || c instanceof TooLongFrameException
+                || c instanceof CorruptedFrameException || c instanceof IOException);
     }
 
     /**

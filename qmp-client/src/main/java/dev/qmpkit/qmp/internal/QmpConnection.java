@@ -214,6 +214,9 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (ConnectionErrors.unexpected(cause)) {
+            LOG.warn("unexpected failure on the connection to {}", peer, cause);
+        }
         QmpConnectionException reason = ConnectionErrors.translate(cause, describePeer());
         if (reason.getCause() instanceof QmpProtocolException p && reason != cause) {
             errors.report(p);

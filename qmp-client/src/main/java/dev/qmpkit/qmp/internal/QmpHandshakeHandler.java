@@ -107,7 +107,11 @@ final class QmpHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (result.isDone() || !(msg instanceof ByteBuf frame)) {
+        if (result.isDone()) {
+            ReferenceCountUtil.release(msg); // the handshake failed and the connection is closing
+            return;
+        }
+        if (!(msg instanceof ByteBuf frame)) {
             ctx.fireChannelRead(msg);
             return;
         }

@@ -29,6 +29,21 @@ public class QmpCommandException extends QmpException {
         this.description = description;
     }
 
+    /**
+     * For subclasses that word the message themselves, such as the guest agent's errors.
+     *
+     * @param message the whole message; never null
+     * @param command the command that failed; never null
+     * @param errorClass the peer's error class; never null
+     * @param description the peer's description of the error; never null
+     */
+    protected QmpCommandException(String message, String command, String errorClass, String description) {
+        super(message);
+        this.command = command;
+        this.errorClass = errorClass;
+        this.description = description;
+    }
+
     /** @return the command that failed; never null */
     public String command() {
         return command;

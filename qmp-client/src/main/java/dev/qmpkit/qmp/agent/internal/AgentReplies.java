@@ -1,0 +1,183 @@
+package dev.qmpkit.qmp.agent.internal;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.TypeFactory;
+import dev.qmpkit.qmp.QmpProtocolException;
+import dev.qmpkit.qmp.agent.AgentCommandException;
+import dev.qmpkit.qmp.agent.AgentCommandUnavailableException;
+import dev.qmpkit.qmp.agent.ExecResult;
+import dev.qmpkit.qmp.agent.FsFreezeStatus;
+import dev.qmpkit.qmp.agent.GuestAgentCommandInfo;
+import dev.qmpkit.qmp.agent.GuestAgentInfo;
+import dev.qmpkit.qmp.agent.GuestFileRead;
+import dev.qmpkit.qmp.agent.GuestNetworkInterface;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns the agent's replies into the records of {@code dev.qmpkit.qmp.agent}, and its error
+ * replies into exceptions. QAPI names are kebab-case, so the mapper maps them to camel case;
+ * fields a newer agent adds are ignored and fields an older one lacks stay null. A reply that
+ * does not have the documented shape is a {@link QmpProtocolException} naming the command.
+ */
+final class AgentReplies {
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    private static final JavaType INTERFACES = TypeFactory.defaultInstance()
+            .constructCollectionType(List.class, GuestNetworkInterface.class);
+
+    private AgentReplies() {
+    }
+
+    /**
+     * @param command the command that failed; never null
+     * @param errorClass the agent's error class; never null
+     * @param description the agent's description; never null
+     * @param agent where the agent is; never null
+     * @return the exception for an error reply, typed when the command is unavailable
+     */
+    static AgentCommandException error(String command, String errorClass, String description, String agent) {
+        String d = description.toLowerCase(Locale.ROOT);
+        AgentCommandUnavailableException.Reason reason = null;
+        if (errorClass.equals("CommandNotFound")) {
+            // qemu-ga answers a blocked command with CommandNotFound "... has been disabled".
+            reason = d.contains("disabled") ? AgentCommandUnavailableException.Reason.DISABLED
+                    : AgentCommandUnavailableException.Reason.NOT_FOUND;
+        } else if (errorClass.equals("CommandDisabled")) {
+            reason = AgentCommandUnavailableException.Reason.DISABLED;
+        } else if (errorClass.equals("Unsupported") || d.contains("not currently supported")) {
+            reason = AgentCommandUnavailableException.Reason.UNSUPPORTED;
+        }
+        return reason == null ? new AgentCommandException(command, errorClass, description, agent)
+                : new AgentCommandUnavailableException(command, errorClass, description, agent, reason);
+    }
+
+    static <T> T convert(String command, JsonNode value, Class<T> type) {
+        return convert(command, value, TypeFactory.defaultInstance().constructType(type));
+    }
+
+    static List<GuestNetworkInterface> interfaces(JsonNode value) {
+        return convert("guest-network-get-interfaces", value, INTERFACES);
+    }
+
+    private static <T> T convert(String command, JsonNode value, JavaType type) {
+        try {
+            return MAPPER.convertValue(value, type);
+        } catch (IllegalArgumentException e) {
+            throw malformed(command, value, e.getMessage(), e);
+        }
+    }
+
+    static GuestAgentInfo info(JsonNode value) {
+        JsonNode commands = value.get("supported_commands");
+        if (!value.path("version").isTextual() || commands == null || !commands.isArray()) {
+            throw malformed("guest-info", value, "no version or supported_commands", null);
+        }
+        List<GuestAgentCommandInfo> list = new ArrayList<>();
+        for (JsonNode c : commands) {
+            list.add(new GuestAgentCommandInfo(c.path("name").asText(), c.path("enabled").asBoolean(true),
+                    c.path("success-response").asBoolean(true)));
+        }
+        return new GuestAgentInfo(value.get("version").asText(), list);
+    }
+
+    static long integer(String command, JsonNode value) {
+        if (!value.isIntegralNumber()) {
+            throw malformed(command, value, "not an integer", null);
+        }
+        return value.asLong();
+    }
+
+    /** The agent counts nanoseconds since 1970; a {@code long} of them reaches the year 2262. */
+    static Instant instant(String command, JsonNode value) {
+        long ns = integer(command, value);
+        return Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L));
+    }
+
+    static long nanos(Instant time) {
+        try {
+            return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("time " + time + " is outside what the agent can set (nanoseconds since "
+                    + "1970 in a signed 64-bit number, up to the year 2262)", e);
+        }
+    }
+
+    static FsFreezeStatus freezeStatus(JsonNode value) {
+        if (value.isTextual()) {
+            for (FsFreezeStatus s : FsFreezeStatus.values()) {
+                if (s.name().equalsIgnoreCase(value.asText())) {
+                    return s;
+                }
+            }
+        }
+        throw malformed("guest-fsfreeze-status", value, "not thawed or frozen", null);
+    }
+
+    static String hostName(JsonNode value) {
+        JsonNode n = value.get("host-name");
+        if (n == null || !n.isTextual()) {
+            throw malformed("guest-get-host-name", value, "no host-name", null);
+        }
+        return n.asText();
+    }
+
+    static long execPid(JsonNode value) {
+        return integer("guest-exec", value.path("pid"));
+    }
+
+    static ExecResult execStatus(long pid, JsonNode value) {
+        JsonNode exited = value.get("exited");
+        if (exited == null || !exited.isBoolean()) {
+            throw malformed("guest-exec-status", value, "no exited flag", null);
+        }
+        JsonNode code = value.get("exitcode");
+        JsonNode signal = value.get("signal");
+        return new ExecResult(pid, exited.asBoolean(),
+                code != null && code.isIntegralNumber() ? code.asInt() : null,
+                signal != null && signal.isIntegralNumber() ? signal.asInt() : null,
+                base64("guest-exec-status", value, "out-data"), base64("guest-exec-status", value, "err-data"),
+                value.path("out-truncated").asBoolean(false), value.path("err-truncated").asBoolean(false));
+    }
+
+    static GuestFileRead fileRead(JsonNode value) {
+        byte[] data = base64("guest-file-read", value, "buf-b64");
+        JsonNode count = value.get("count");
+        if (count == null || !count.isIntegralNumber() || count.asLong() != data.length) {
+            throw malformed("guest-file-read", value, "count " + count + " does not match the " + data.length
+                    + " bytes of buf-b64", null);
+        }
+        return new GuestFileRead(data, value.path("eof").asBoolean(false));
+    }
+
+    private static byte[] base64(String command, JsonNode value, String field) {
+        JsonNode n = value.get(field);
+        if (n == null || n.isNull()) {
+            return new byte[0];
+        }
+        try {
+            return Base64.getDecoder().decode(n.asText());
+        } catch (IllegalArgumentException e) {
+            throw malformed(command, value, field + " is not base64: " + e.getMessage(), e);
+        }
+    }
+
+    private static QmpProtocolException malformed(String command, JsonNode value, String what, Throwable cause) {
+        String text = String.valueOf(value);
+        return new QmpProtocolException("the guest agent's reply to '" + command + "' is not as documented ("
+                + what + "): " + (text.length() > 300 ? text.substring(0, 300) + "..." : text), cause);
+    }
+}

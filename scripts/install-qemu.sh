@@ -3,7 +3,9 @@
 #   - QEMU 10.0 from bookworm-backports, as the system qemu-system-x86_64;
 #   - QEMU 7.2 from bookworm's own packages, unpacked (not installed) into
 #     $QMPKIT_CACHE/qemu-7.2, so both versions live side by side.
-# Idempotent: does nothing when both are already there. Needs root for apt-get;
+# With --guest-agent, also the QEMU guest agent (Debian package qemu-guest-agent,
+# /usr/sbin/qemu-ga), which the agent client's tests run on the host.
+# Idempotent: does nothing when everything is already there. Needs root for apt-get;
 # as another user it prints the commands to run instead.
 set -euo pipefail
 
@@ -102,6 +104,48 @@ apt_update_if_possible() {
   if [ "$(id -u)" -eq 0 ]; then apt_update; fi
 }
 
+# Never apt's bare exit code: name the package and the fix.
+install_qemu_ga() {
+  local ga="${QMPKIT_QEMU_GA:-/usr/sbin/qemu-ga}"
+  if [ -x "$ga" ]; then
+    log "qemu-ga present ($("$ga" -V 2>/dev/null | head -n1))"
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    log "the guest agent tests need $ga, from the Debian package qemu-guest-agent, and installing it needs root."
+    log "fix: run as root: apt-get install qemu-guest-agent"
+    exit 1
+  fi
+  if ! apt_update; then
+    log "cannot install the Debian package qemu-guest-agent: apt-get update failed (see above)."
+    log "fix: check the network and /etc/apt/sources.list*, then run: apt-get install qemu-guest-agent"
+    exit 1
+  fi
+  log "installing qemu-guest-agent (the tests run its qemu-ga on the host, by PID; its service needs a VM and stays off)"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-guest-agent >&2; then
+    log "cannot install the Debian package qemu-guest-agent: apt-get install failed (see above)."
+    log "fix: apt-get update && apt-get install qemu-guest-agent (needs bookworm's main repository)"
+    exit 1
+  fi
+  if [ ! -x "$ga" ]; then
+    log "the Debian package qemu-guest-agent is installed but $ga is missing."
+    log "fix: apt-get install --reinstall qemu-guest-agent"
+    exit 1
+  fi
+  log "installed $("$ga" -V 2>/dev/null | head -n1)"
+}
+
+with_agent=0
+for arg in "$@"; do
+  case "$arg" in
+    --guest-agent) with_agent=1 ;;
+    *) log "unknown option $arg (usage: $0 [--guest-agent])"; exit 2 ;;
+  esac
+done
+
 mkdir -p "$CACHE"
 install_qemu10
 install_qemu72
+if [ "$with_agent" -eq 1 ]; then
+  install_qemu_ga
+fi

@@ -1,5 +1,6 @@
 package dev.qmpkit.samples;
 
+import dev.qmpkit.samples.cli.AgentCommands;
 import dev.qmpkit.samples.cli.Args;
 import dev.qmpkit.samples.cli.CliFailure;
 import dev.qmpkit.samples.cli.Context;
@@ -34,6 +35,7 @@ public final class Main {
                 SocketCommands.check(),
                 SocketCommands.qmp(),
                 SocketCommands.events(),
+                AgentCommands.agent(),
                 TemplateCommands.templateCreate(),
                 TemplateCommands.templateClone())) {
             COMMANDS.put(c.name(), c);
@@ -106,7 +108,9 @@ public final class Main {
             return EXIT_USAGE;
         }
         List<String> cmdArgs = argv.subList(rest, argv.size());
-        if (cmdArgs.contains("--help") || cmdArgs.contains("-h")) {
+        // After "--" every word is an argument (agent exec -- ls -h), so only look before it.
+        List<String> options = cmdArgs.contains("--") ? cmdArgs.subList(0, cmdArgs.indexOf("--")) : cmdArgs;
+        if (options.contains("--help") || options.contains("-h")) {
             out.println(cmd.usageLine());
             out.println("  " + cmd.description());
             return 0;

@@ -107,17 +107,26 @@ public final class SocketCommands {
 
     /** Checks --socket names a Unix socket, so the common mistakes get a precise message. */
     static Path socket(Args a) {
-        String value = a.required("--socket");
+        return existingSocket(a.required("--socket"), "no QMP socket at ",
+                "start QEMU with -qmp unix:PATH,server=on,wait=off, or pass the right --socket");
+    }
+
+    /**
+     * @param value the path given; never null
+     * @param missing the message's start when nothing is there, e.g. {@code "no QMP socket at "}; never null
+     * @param fix how to get the right socket, where {@code PATH} stands for the path given; never null
+     * @return the path, when it is a socket (or cannot be checked)
+     * @throws CliFailure when nothing is there or it is not a socket
+     */
+    static Path existingSocket(String value, String missing, String fix) {
         Path p = Path.of(value);
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(p)) {
-            throw new CliFailure("no QMP socket at " + p,
-                    "start QEMU with -qmp unix:" + p + ",server=on,wait=off, or pass the right --socket", null);
+            throw new CliFailure(missing + p, fix.replace("PATH", value), null);
         }
         try {
             int mode = (Integer) Files.getAttribute(p, "unix:mode");
             if ((mode & 0170000) != 0140000) {
-                throw new CliFailure(p + " is not a socket",
-                        "pass the path QEMU was given in -qmp unix:PATH,server=on,wait=off", null);
+                throw new CliFailure(p + " is not a socket", fix.replace("PATH", value), null);
             }
         } catch (UnsupportedOperationException | IOException e) {
             // Not a POSIX file system view: let the connection attempt report the problem.

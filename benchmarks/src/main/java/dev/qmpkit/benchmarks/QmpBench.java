@@ -445,7 +445,7 @@ public final class QmpBench {
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
     /** Runs a measurement and attaches the CPU time this JVM and QEMU spent meanwhile. */
-    private static Stats cpu(long qemuPid, Measurement m) throws Exception {
+    static Stats cpu(long qemuPid, Measurement m) throws Exception {
         long j0 = OS.getProcessCpuTime();
         long q0 = threadsCpuNanos(qemuPid);
         Stats s = m.run();
@@ -489,7 +489,7 @@ public final class QmpBench {
         }
     }
 
-    private static double median(List<Double> v) {
+    static double median(List<Double> v) {
         double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -48,24 +49,60 @@ final class FileTransfers {
         });
     }
 
+    /**
+     * Reads chunk after chunk. The next {@code guest-file-read} goes out as soon as a reply is in,
+     * while the executor decodes and writes that chunk, so the agent reading and encoding the next
+     * chunk overlaps the client's work; at most two chunks are held (one written, one fetched).
+     */
     private CompletableFuture<Long> readChunks(long handle, OutputStream out, long remaining, long total) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        readNext(handle, out, remaining, total, CompletableFuture.completedFuture(null), done);
+        return done;
+    }
+
+    private void readNext(long handle, OutputStream out, long remaining, long total, CompletableFuture<Void> written,
+                          CompletableFuture<Long> done) {
         if (remaining == 0) {
-            return CompletableFuture.completedFuture(total);
+            written.whenComplete((x, e) -> finish(done, total, e));
+            return;
         }
         int n = (int) Math.min(chunk, remaining);
-        return client.fileRead(handle, n).thenComposeAsync(r -> {
-            byte[] data = r.data();
-            try {
-                out.write(data);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        client.execute("guest-file-read", Map.of("handle", handle, "count", n)).whenComplete((reply, e) -> {
+            if (e != null) {
+                written.whenComplete((x, we) -> done.completeExceptionally(e));
+                return;
             }
-            long done = total + data.length;
-            if (r.eof() || data.length == 0) {
-                return CompletableFuture.completedFuture(done);
+            long count = reply.path("count").asLong(-1);
+            boolean last = reply.path("eof").asBoolean(false) || count <= 0 || count >= remaining;
+            CompletableFuture<Void> next = written.thenRunAsync(() -> {
+                byte[] data = AgentReplies.fileRead(reply).data();
+                try {
+                    out.write(data);
+                } catch (IOException io) {
+                    throw new UncheckedIOException(io);
+                }
+            }, executor);
+            if (last) {
+                next.whenComplete((x, we) -> finish(done, total + Math.max(0, count), we));
+            } else {
+                // Fetch the next chunk once the previous one is written: two chunks in memory at most.
+                written.whenComplete((x, we) -> {
+                    if (we != null) {
+                        next.whenComplete((y, e2) -> done.completeExceptionally(we));
+                    } else {
+                        readNext(handle, out, remaining - count, total + count, next, done);
+                    }
+                });
             }
-            return readChunks(handle, out, remaining - data.length, done);
-        }, executor);
+        });
+    }
+
+    private static void finish(CompletableFuture<Long> done, long total, Throwable e) {
+        if (e != null) {
+            done.completeExceptionally(e);
+        } else {
+            done.complete(total);
+        }
     }
 
     CompletableFuture<Long> write(String guestPath, InputStream in) {

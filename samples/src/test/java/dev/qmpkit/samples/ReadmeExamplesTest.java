@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Every line of the README's Java examples is a line of {@link ReadmeExamplesIT}, which runs them. */
+/**
+ * Every line of the README's Java examples is a line of {@link ReadmeExamplesIT} or of
+ * {@link GuestAgentExample} (run by {@link ReadmeAgentExampleIT}), which run them.
+ */
 class ReadmeExamplesTest {
 
     @Test
@@ -21,11 +23,14 @@ class ReadmeExamplesTest {
         if (!Files.exists(readme)) {
             readme = root.resolve("README.md"); // run from the repository root
         }
-        Path it = Path.of("src/test/java/dev/qmpkit/samples/ReadmeExamplesIT.java");
-        if (!Files.exists(it)) {
-            it = root.resolve("samples").resolve(it);
+        Set<String> tested = new java.util.HashSet<>();
+        for (String name : List.of("ReadmeExamplesIT.java", "GuestAgentExample.java")) {
+            Path it = Path.of("src/test/java/dev/qmpkit/samples", name);
+            if (!Files.exists(it)) {
+                it = root.resolve("samples").resolve(it);
+            }
+            Files.readAllLines(it).stream().map(String::strip).forEach(tested::add);
         }
-        Set<String> tested = Files.readAllLines(it).stream().map(String::strip).collect(Collectors.toSet());
         List<String> snippetLines = javaBlocks(Files.readAllLines(readme));
         assertThat(snippetLines).as("the README has Java examples").hasSizeGreaterThan(10);
         assertThat(snippetLines).as("README Java lines missing from ReadmeExamplesIT").allMatch(tested::contains);

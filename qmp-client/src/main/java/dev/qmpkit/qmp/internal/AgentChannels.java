@@ -4,11 +4,14 @@ import dev.qmpkit.qmp.QmpEndpoint;
 import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.qmp.QmpResources;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.util.Timer;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -37,6 +40,14 @@ public final class AgentChannels {
     }
 
     /**
+     * @param resources the option value, or null for {@link QmpResources#shared()}
+     * @return the resources' timer for timeouts (O(1) to schedule and cancel, off the event loop)
+     */
+    public static Timer timer(QmpResources resources) {
+        return DefaultQmpResources.of(resources).timer();
+    }
+
+    /**
      * Connects to a Unix socket on {@code loop}; the pipeline is the sentinel-aware framer, then
      * {@code handler}.
      *
@@ -52,7 +63,10 @@ public final class AgentChannels {
                                             Duration connectTimeout, int maxMessageSize, ChannelHandler handler) {
         DefaultQmpResources r = DefaultQmpResources.of(resources);
         QmpOptions options = QmpOptions.builder().connectTimeout(connectTimeout).build();
-        Bootstrap b = Transports.bootstrap(r, QmpEndpoint.unix(socket), options).clone(loop);
+        Bootstrap b = Transports.bootstrap(r, QmpEndpoint.unix(socket), options).clone(loop)
+                // File chunks arrive as megabytes of base64: read up to 1 MiB at a time, so the agent,
+                // which spins while its socket is full, is drained fast.
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, 1 << 20));
         b.handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {

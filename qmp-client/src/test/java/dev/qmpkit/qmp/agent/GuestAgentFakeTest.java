@@ -156,6 +156,46 @@ class GuestAgentFakeTest {
     }
 
     @Test
+    void fileChunks_splitAtEveryByte_areReassembled_andAnErrorOrAForeignIdInOneFailsTheRead() throws Exception {
+        try (FakeAgent fake = FakeAgent.start(dir.resolve("qga.sock"));
+             GuestAgentClient client = GuestAgentClient.open(fake.socket(), AgentOptions.builder()
+                     .fileChunkSize(4).build())) {
+            fake.splitWrites(true);
+            byte[] content = "0123456789".getBytes(StandardCharsets.UTF_8);
+            int[] position = {0};
+            fake.on("guest-file-open", r -> {
+                position[0] = 0;
+                r.reply("1000");
+            });
+            fake.on("guest-file-close", r -> r.reply("{}"));
+            fake.on("guest-file-read", r -> {
+                int n = Math.min(r.arguments().path("count").asInt(), content.length - position[0]);
+                String b64 = java.util.Base64.getEncoder().encodeToString(
+                        java.util.Arrays.copyOfRange(content, position[0], position[0] + n));
+                position[0] += n;
+                r.reply("{\"count\": " + n + ", \"buf-b64\": \"" + b64 + "\", \"eof\": "
+                        + (position[0] == content.length) + "}");
+            });
+            assertThat(client.blocking().readFile("/guest/file")).isEqualTo(content);
+            assertThat(fake.count("guest-file-close")).isEqualTo(1);
+
+            fake.splitWrites(false);
+            fake.on("guest-file-read", r -> r.error("GenericError", "read failed: Input/output error"));
+            assertThatThrownBy(() -> client.blocking().readFile("/guest/file"))
+                    .isInstanceOfSatisfying(AgentCommandException.class, e -> {
+                        assertThat(e.command()).isEqualTo("guest-file-read");
+                        assertThat(e.description()).contains("Input/output error");
+                    });
+            assertThat(fake.count("guest-file-close")).as("closed after the error").isEqualTo(2);
+
+            fake.on("guest-file-read", r -> r.send("{\"return\": {\"count\": 1, \"buf-b64\": \"QQ==\", \"eof\": true}, "
+                    + "\"id\": \"qk999999\"}\n"));
+            assertThatThrownBy(() -> client.blocking().fileRead(1000, 4)).isInstanceOf(QmpProtocolException.class)
+                    .hasMessageContaining("out of sync");
+        }
+    }
+
+    @Test
     void fsfreeze_freezeThawAndStatus_carryTheAgentsAnswers() throws Exception {
         try (FakeAgent fake = FakeAgent.start(dir.resolve("qga.sock"));
              GuestAgentClient client = GuestAgentClient.open(fake.socket())) {

@@ -192,6 +192,12 @@ class GuestAgentIT {
             assertThat(ga.writeFile(guestFile, new ByteArrayInputStream(data))).isEqualTo(data.length);
             assertThat(Files.readAllBytes(Path.of(guestFile))).as("what the agent wrote").isEqualTo(data);
             assertThat(ga.readFile(guestFile)).isEqualTo(data);
+            byte[] exact = Arrays.copyOf(data, 2 << 20); // a whole number of chunks: the end shows only in a read past it
+            String exactFile = agent.workDir().resolve("exact.bin").toString();
+            ga.writeFile(exactFile, exact);
+            assertThat(ga.readFile(exactFile)).isEqualTo(exact);
+            ga.writeFile(exactFile, new byte[0]);
+            assertThat(ga.readFile(exactFile)).isEmpty();
             ByteArrayOutputStream slice = new ByteArrayOutputStream();
             assertThat(ga.readFile(guestFile, 3_000_001, 1_500_000, slice)).isEqualTo(1_500_000);
             assertThat(slice.toByteArray()).isEqualTo(Arrays.copyOfRange(data, 3_000_001, 4_500_001));
@@ -337,6 +343,7 @@ class GuestAgentIT {
             Thread.sleep(700);
             assertThat(ready).isNotDone();
             try (HostAgent agent = HostAgent.start(sockDir)) {
+                assertThat(agent.socket()).isEqualTo(client.socket());
                 ready.get(20, TimeUnit.SECONDS);
                 assertThat(client.blocking().guestSync(9)).isEqualTo(9);
             }

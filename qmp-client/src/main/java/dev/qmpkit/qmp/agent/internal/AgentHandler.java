@@ -29,6 +29,16 @@ final class AgentHandler extends ChannelInboundHandlerAdapter {
         /** @param channel the channel */
         void onSentinel(Channel channel);
 
+        /**
+         * @param channel the channel
+         * @return whether the next message is the in-flight command's reply, to be passed on
+         *         unparsed ({@link #onRawReply}): a file chunk is parsed off the I/O thread
+         */
+        boolean wantsRawReply(Channel channel);
+
+        /** @param channel the channel @param frame the reply's bytes, one JSON object */
+        void onRawReply(Channel channel, byte[] frame);
+
         /** @param channel the channel @param problem a message that does not parse (the channel stays open) */
         void onProtocolError(Channel channel, QmpProtocolException problem);
 
@@ -54,6 +64,10 @@ final class AgentHandler extends ChannelInboundHandlerAdapter {
         try {
             if (msg == AgentChannels.SENTINEL) {
                 owner.onSentinel(ctx.channel());
+            } else if (msg instanceof ByteBuf frame && owner.wantsRawReply(ctx.channel())) {
+                byte[] bytes = new byte[frame.readableBytes()];
+                frame.getBytes(frame.readerIndex(), bytes);
+                owner.onRawReply(ctx.channel(), bytes);
             } else if (msg instanceof ByteBuf frame) {
                 QmpMessages.Inbound in;
                 try {

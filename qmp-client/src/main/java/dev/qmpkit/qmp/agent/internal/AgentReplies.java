@@ -1,5 +1,9 @@
 package dev.qmpkit.qmp.agent.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +20,7 @@ import dev.qmpkit.qmp.agent.GuestAgentCommandInfo;
 import dev.qmpkit.qmp.agent.GuestAgentInfo;
 import dev.qmpkit.qmp.agent.GuestFileRead;
 import dev.qmpkit.qmp.agent.GuestNetworkInterface;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -34,6 +39,11 @@ final class AgentReplies {
             .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    /** For replies read as a stream; the frame's size was bounded by the framer already. */
+    private static final JsonFactory STREAMING = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
             .build();
 
     private static final JavaType INTERFACES = TypeFactory.defaultInstance()
@@ -153,14 +163,65 @@ final class AgentReplies {
                 value.path("out-truncated").asBoolean(false), value.path("err-truncated").asBoolean(false));
     }
 
-    static GuestFileRead fileRead(JsonNode value) {
-        byte[] data = base64("guest-file-read", value, "buf-b64");
-        JsonNode count = value.get("count");
-        if (count == null || !count.isIntegralNumber() || count.asLong() != data.length) {
-            throw malformed("guest-file-read", value, "count " + count + " does not match the " + data.length
-                    + " bytes of buf-b64", null);
+    /**
+     * Reads a {@code guest-file-read} reply from its bytes, streaming: the base64 is decoded
+     * straight from the input, without building a string of it first (a chunk is megabytes).
+     *
+     * @param reply the reply, unparsed; never null
+     * @param agent where the agent is; never null
+     * @return the chunk
+     * @throws AgentCommandException when the agent answered with an error
+     * @throws QmpProtocolException when the reply is not as documented, or answers another command
+     */
+    static GuestFileRead fileReadFrame(DefaultGuestAgentClient.RawReply reply, String agent) {
+        byte[] data = null;
+        long count = -1;
+        boolean eof = false;
+        JsonNode error = null;
+        String id = null;
+        try (JsonParser p = STREAMING.createParser(reply.frame())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (field.equals("return") && t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        JsonToken v = p.nextToken();
+                        switch (name) {
+                            case "buf-b64" -> data = v == JsonToken.VALUE_STRING ? p.getBinaryValue() : null;
+                            case "count" -> count = v.isNumeric() ? p.getLongValue() : -1;
+                            case "eof" -> eof = v == JsonToken.VALUE_TRUE;
+                            default -> p.skipChildren();
+                        }
+                    }
+                } else if (field.equals("error") && t == JsonToken.START_OBJECT) {
+                    error = MAPPER.readTree(p);
+                } else if (field.equals("id") && t == JsonToken.VALUE_STRING) {
+                    id = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new QmpProtocolException("the guest agent's reply to '" + reply.command() + "' does not parse ("
+                    + reply.frame().length + " bytes): " + e.getMessage(), e);
         }
-        return new GuestFileRead(data, value.path("eof").asBoolean(false));
+        if (id != null && !id.equals(reply.wireId())) {
+            throw new QmpProtocolException("the guest agent answered '" + reply.command() + "' (id " + reply.wireId()
+                    + ") with the reply to id " + id + ": the channel is out of sync");
+        }
+        if (error != null) {
+            throw error(reply.command(), error.path("class").asText("GenericError"),
+                    error.path("desc").asText("(no description)"), agent);
+        }
+        if (data == null || count != data.length) {
+            throw new QmpProtocolException("the guest agent's reply to '" + reply.command() + "' is not as documented "
+                    + "(count " + count + ", " + (data == null ? "no buf-b64" : data.length + " bytes of buf-b64") + ")");
+        }
+        return new GuestFileRead(data, eof);
     }
 
     private static byte[] base64(String command, JsonNode value, String field) {

@@ -2,7 +2,7 @@ package dev.qmpkit.qmp.agent.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.buffer.ByteBuf;
-import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.Timeout;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -26,15 +26,25 @@ final class AgentRequest {
     final long id;
     final long timeoutNanos;
     final CompletableFuture<JsonNode> future = new CompletableFuture<>();
+    /**
+     * COMMAND: the reply completes the future unparsed, as a {@code POJONode} of its bytes (the
+     * agent in sync answers the one command in flight, so the next message is its reply).
+     */
+    final boolean rawReply;
     private ByteBuf message;
     /** SYNC: whether its synchronisation was started. */
     boolean syncStarted;
     /** NO_SUCCESS_REPLY: the number the confirming sync echoes. */
     long confirmValue;
-    ScheduledFuture<?> timer;
+    Timeout timer;
 
     AgentRequest(Kind kind, String command, long id, ByteBuf message, long timeoutNanos) {
+        this(kind, command, id, message, timeoutNanos, false);
+    }
+
+    AgentRequest(Kind kind, String command, long id, ByteBuf message, long timeoutNanos, boolean rawReply) {
         this.kind = kind;
+        this.rawReply = rawReply;
         this.command = command;
         this.id = id;
         this.message = message;
@@ -57,9 +67,9 @@ final class AgentRequest {
     }
 
     void cancelTimer() {
-        ScheduledFuture<?> t = timer;
+        Timeout t = timer;
         if (t != null) {
-            t.cancel(false);
+            t.cancel();
         }
     }
 }

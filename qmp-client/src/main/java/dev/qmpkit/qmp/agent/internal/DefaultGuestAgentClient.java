@@ -2,6 +2,7 @@ package dev.qmpkit.qmp.agent.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.POJONode;
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpConnectionException;
 import dev.qmpkit.qmp.QmpException;
@@ -28,6 +29,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
+import io.netty.util.Timer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -75,6 +77,7 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
     private final AgentOptions options;
     private final QmpResources resources;
     private final EventLoop loop;
+    private final Timer timer;
     private final Executor executor;
     private final AtomicLong ids = new AtomicLong();
     private final BlockingGuestAgent blocking = new BlockingGuestAgent(this);
@@ -97,8 +100,9 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
         this.options = options;
         this.resources = options.resources();
         this.loop = AgentChannels.nextLoop(resources);
+        this.timer = AgentChannels.timer(resources);
         this.executor = options.executor() != null ? options.executor() : AgentExecutors.DEFAULT;
-        this.files = new FileTransfers(this, executor, options.fileChunkSize());
+        this.files = new FileTransfers(this, executor, options.fileChunkSize(), peer);
     }
 
     /**
@@ -115,6 +119,10 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
     // ---- submitting (any thread) ----
 
     private CompletableFuture<JsonNode> submit(String command, Object arguments, Duration timeout) {
+        return submit(command, arguments, timeout, false);
+    }
+
+    private CompletableFuture<JsonNode> submit(String command, Object arguments, Duration timeout, boolean raw) {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(timeout, "timeout");
         if (command.isBlank()) {
@@ -127,7 +135,29 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
         ByteBuf message = QmpMessages.encodeCommand(ByteBufAllocator.DEFAULT, command, id, arguments, false);
         AgentRequest.Kind kind = NO_SUCCESS_REPLY.contains(command) ? AgentRequest.Kind.NO_SUCCESS_REPLY
                 : AgentRequest.Kind.COMMAND;
-        return enqueue(new AgentRequest(kind, command, id, message, timeout.toNanos()));
+        return enqueue(new AgentRequest(kind, command, id, message, timeout.toNanos(), raw));
+    }
+
+    /**
+     * {@code guest-file-read} whose reply is neither parsed nor decoded on the I/O thread.
+     *
+     * @param handle the agent's file handle
+     * @param count bytes to read at most
+     * @return the reply, for {@link AgentReplies#fileReadFrame}
+     */
+    CompletableFuture<RawReply> fileReadRaw(long handle, int count) {
+        return submit("guest-file-read", Map.of("handle", handle, "count", count), options.commandTimeout(), true)
+                .thenApply(node -> (RawReply) ((POJONode) node).getPojo());
+    }
+
+    /**
+     * A reply passed on unparsed.
+     *
+     * @param command the command it answers
+     * @param wireId the id the command was sent with
+     * @param frame the reply's bytes, one JSON object
+     */
+    record RawReply(String command, String wireId, byte[] frame) {
     }
 
     private CompletableFuture<JsonNode> enqueue(AgentRequest r) {
@@ -269,7 +299,16 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
         } else {
             channel.writeAndFlush(m, channel.voidPromise());
         }
-        r.timer = loop.schedule(() -> commandTimedOut(r), r.timeoutNanos, TimeUnit.NANOSECONDS);
+        // On the shared wheel timer, not the event loop's: one per command, cancelled by its reply.
+        r.timer = timer.newTimeout(t -> onLoop(() -> commandTimedOut(r)), r.timeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void onLoop(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("the event loop is shut down; dropped a timeout of the guest agent client for {}", peer);
+        }
     }
 
     private void commandTimedOut(AgentRequest r) {
@@ -303,6 +342,19 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
     @Override
     public void onSentinel(Channel ch) {
         LOG.trace("0xFF sentinel from the guest agent at {}", peer);
+    }
+
+    @Override
+    public boolean wantsRawReply(Channel ch) {
+        return ch == channel && state == State.READY && inFlight != null && inFlight.rawReply;
+    }
+
+    @Override
+    public void onRawReply(Channel ch, byte[] frame) {
+        AgentRequest r = inFlight;
+        finish(r);
+        r.future.complete(new POJONode(new RawReply(r.command, QmpMessages.wireId(r.id), frame)));
+        pump();
     }
 
     @Override
@@ -610,7 +662,7 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1, got " + count);
         }
-        return call("guest-file-read", Map.of("handle", handle, "count", count), AgentReplies::fileRead);
+        return fileReadRaw(handle, count).thenApply(r -> AgentReplies.fileReadFrame(r, peer));
     }
 
     @Override

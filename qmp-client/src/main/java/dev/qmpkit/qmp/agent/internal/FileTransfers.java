@@ -2,13 +2,12 @@ package dev.qmpkit.qmp.agent.internal;
 
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpProtocolException;
-import dev.qmpkit.qmp.agent.GuestAgentClient;
+import dev.qmpkit.qmp.agent.GuestFileRead;
 import dev.qmpkit.qmp.agent.GuestFileSeek;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -22,14 +21,16 @@ import java.util.function.Function;
  * the first failure as suppressed.
  */
 final class FileTransfers {
-    private final GuestAgentClient client;
+    private final DefaultGuestAgentClient client;
     private final Executor executor;
     private final int chunk;
+    private final String peer;
 
-    FileTransfers(GuestAgentClient client, Executor executor, int chunk) {
+    FileTransfers(DefaultGuestAgentClient client, Executor executor, int chunk, String peer) {
         this.client = client;
         this.executor = executor;
         this.chunk = chunk;
+        this.peer = peer;
     }
 
     CompletableFuture<Long> read(String guestPath, long offset, long length, OutputStream out) {
@@ -45,63 +46,86 @@ final class FileTransfers {
                                     + " ended at " + s.position());
                         }
                     });
-            return positioned.thenCompose(x -> readChunks(h, out, length, 0));
+            return positioned.thenCompose(x -> new Download(h, out, length).start());
         });
     }
 
     /**
-     * Reads chunk after chunk. The next {@code guest-file-read} goes out as soon as a reply is in,
-     * while the executor decodes and writes that chunk, so the agent reading and encoding the next
-     * chunk overlaps the client's work; at most two chunks are held (one written, one fetched).
+     * One download: {@code guest-file-read} after {@code guest-file-read}, each issued as soon as
+     * the previous reply is in (the executor parses, decodes and writes that one meanwhile), so
+     * the agent reading and encoding the next chunk overlaps the client's work. The end of the
+     * file is known only once a reply is parsed, so one read past it may go out; its reply is
+     * ignored. At most two chunks are held: one being written, one being fetched.
      */
-    private CompletableFuture<Long> readChunks(long handle, OutputStream out, long remaining, long total) {
-        CompletableFuture<Long> done = new CompletableFuture<>();
-        readNext(handle, out, remaining, total, CompletableFuture.completedFuture(null), done);
-        return done;
-    }
+    private final class Download {
+        private final long handle;
+        private final OutputStream out;
+        private final long length;
+        private final CompletableFuture<Long> done = new CompletableFuture<>();
+        /** Bytes asked for; touched only by {@link #fetch}, which runs once per reply, in turn. */
+        private long requested;
+        /** Bytes written; touched only by the write tasks, which run one after another. */
+        private long written;
+        private volatile boolean eof;
 
-    private void readNext(long handle, OutputStream out, long remaining, long total, CompletableFuture<Void> written,
-                          CompletableFuture<Long> done) {
-        if (remaining == 0) {
-            written.whenComplete((x, e) -> finish(done, total, e));
-            return;
+        Download(long handle, OutputStream out, long length) {
+            this.handle = handle;
+            this.out = out;
+            this.length = length;
         }
-        int n = (int) Math.min(chunk, remaining);
-        client.execute("guest-file-read", Map.of("handle", handle, "count", n)).whenComplete((reply, e) -> {
-            if (e != null) {
-                written.whenComplete((x, we) -> done.completeExceptionally(e));
+
+        CompletableFuture<Long> start() {
+            fetch(CompletableFuture.completedFuture(null));
+            return done;
+        }
+
+        private void fetch(CompletableFuture<Void> previousWrite) {
+            if (eof || requested >= length) {
+                previousWrite.whenComplete((x, e) -> finish(e));
                 return;
             }
-            long count = reply.path("count").asLong(-1);
-            boolean last = reply.path("eof").asBoolean(false) || count <= 0 || count >= remaining;
-            CompletableFuture<Void> next = written.thenRunAsync(() -> {
-                byte[] data = AgentReplies.fileRead(reply).data();
-                try {
-                    out.write(data);
-                } catch (IOException io) {
-                    throw new UncheckedIOException(io);
+            int n = (int) Math.min(chunk, length - requested);
+            requested += n;
+            client.fileReadRaw(handle, n).whenComplete((reply, e) -> {
+                if (e != null) {
+                    previousWrite.whenComplete((x, we) -> finish(we != null ? we : eof ? null : e));
+                    return;
                 }
-            }, executor);
-            if (last) {
-                next.whenComplete((x, we) -> finish(done, total + Math.max(0, count), we));
-            } else {
-                // Fetch the next chunk once the previous one is written: two chunks in memory at most.
-                written.whenComplete((x, we) -> {
+                CompletableFuture<Void> write = previousWrite.thenRunAsync(() -> write(reply), executor);
+                previousWrite.whenComplete((x, we) -> {
                     if (we != null) {
-                        next.whenComplete((y, e2) -> done.completeExceptionally(we));
+                        write.whenComplete((y, e2) -> finish(we));
                     } else {
-                        readNext(handle, out, remaining - count, total + count, next, done);
+                        fetch(write);
                     }
                 });
-            }
-        });
-    }
+            });
+        }
 
-    private static void finish(CompletableFuture<Long> done, long total, Throwable e) {
-        if (e != null) {
-            done.completeExceptionally(e);
-        } else {
-            done.complete(total);
+        private void write(DefaultGuestAgentClient.RawReply reply) {
+            if (eof) {
+                return; // a read past the end, issued before the end was known
+            }
+            GuestFileRead r = AgentReplies.fileReadFrame(reply, peer);
+            byte[] data = r.data();
+            int take = (int) Math.min(data.length, length - written);
+            try {
+                out.write(data, 0, take);
+            } catch (IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            written += take;
+            if (r.eof() || data.length == 0 || written >= length) {
+                eof = true;
+            }
+        }
+
+        private void finish(Throwable e) {
+            if (e != null) {
+                done.completeExceptionally(e);
+            } else {
+                done.complete(written);
+            }
         }
     }
 

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpConnectionException;
+import dev.qmpkit.qmp.QmpResources;
 import dev.qmpkit.qmp.QmpTimeoutException;
+import dev.qmpkit.qmp.reliability.Resources;
 import dev.qmpkit.qmp.testing.HostAgent;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -315,6 +317,47 @@ class GuestAgentIT {
             agent.restart();
             assertThat(ga.guestSync(77)).isEqualTo(77);
             assertThat(ga.info().version()).isEqualTo(qemuGaVersion());
+        }
+    }
+
+    @Test
+    void manyThreadsShareOneClient_eachGetsItsOwnAnswer_closeFailsWhatIsPending_andLeavesNoSocket() throws Exception {
+        try (HostAgent agent = HostAgent.start(dir)) {
+            QmpResources.shared().nativeTransport(); // the epoll transport's own socket, once per JVM
+            int socketsBefore = Resources.now().sockets();
+            GuestAgentClient client = GuestAgentClient.open(agent.socket());
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                List<CompletableFuture<Void>> threads = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    long base = t * 1_000_000L;
+                    threads.add(CompletableFuture.runAsync(() -> {
+                        for (long i = base; i < base + 200; i++) {
+                            assertThat(client.blocking().guestSync(i)).isEqualTo(i);
+                        }
+                    }, pool));
+                }
+                CompletableFuture.allOf(threads.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+            }
+
+            agent.freeze();
+            List<CompletableFuture<Void>> pending = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                pending.add(client.ping());
+            }
+            Thread.sleep(200);
+            client.close();
+            for (CompletableFuture<Void> f : pending) {
+                assertThatThrownBy(f::join).hasCauseInstanceOf(QmpConnectionException.class)
+                        .hasMessageContaining("closed");
+            }
+            assertThatThrownBy(() -> client.blocking().ping()).isInstanceOf(QmpConnectionException.class)
+                    .hasMessageContaining("is closed");
+            client.close(); // idempotent
+            agent.resume();
+            assertThat(Resources.now().sockets()).isEqualTo(socketsBefore);
         }
     }
 

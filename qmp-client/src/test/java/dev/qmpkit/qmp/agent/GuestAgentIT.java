@@ -183,9 +183,8 @@ class GuestAgentIT {
     void fiveMibFileRoundTrip_inChunks_handlesClosedOnEveryPath() throws Exception {
         byte[] data = new byte[5 * 1024 * 1024 + 17];
         new Random(8).nextBytes(data);
-        AgentOptions options = AgentOptions.builder().fileChunkSize(1 << 20).build();
         try (HostAgent agent = HostAgent.start(dir);
-             GuestAgentClient client = GuestAgentClient.open(agent.socket(), options)) {
+             GuestAgentClient client = GuestAgentClient.open(agent.socket())) { // 4 MiB chunks
             BlockingGuestAgent ga = client.blocking();
             ga.ping();
             int fds = agent.openFds();
@@ -194,7 +193,8 @@ class GuestAgentIT {
             assertThat(ga.writeFile(guestFile, new ByteArrayInputStream(data))).isEqualTo(data.length);
             assertThat(Files.readAllBytes(Path.of(guestFile))).as("what the agent wrote").isEqualTo(data);
             assertThat(ga.readFile(guestFile)).isEqualTo(data);
-            byte[] exact = Arrays.copyOf(data, 2 << 20); // a whole number of chunks: the end shows only in a read past it
+            byte[] exact = new byte[8 << 20]; // a whole number of chunks: the end shows only in a read past it
+            new Random(9).nextBytes(exact);
             String exactFile = agent.workDir().resolve("exact.bin").toString();
             ga.writeFile(exactFile, exact);
             assertThat(ga.readFile(exactFile)).isEqualTo(exact);

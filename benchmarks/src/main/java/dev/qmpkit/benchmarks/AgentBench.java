@@ -158,34 +158,34 @@ public final class AgentBench {
             throws Exception {
         try (GuestAgentClient client = GuestAgentClient.open(agent.socket(), options)) {
             client.blocking().ping(); // connects and synchronises, untimed
-            Stats blocking = QmpBench.cpu(agent.pid(), () -> {
-                long[] lat = new long[pings];
-                long start = System.nanoTime();
-                for (int i = 0; i < pings; i++) {
-                    long t0 = System.nanoTime();
-                    client.blocking().ping();
-                    lat[i] = System.nanoTime() - t0;
-                }
-                return Stats.of(lat, System.nanoTime() - start);
-            });
+            Stats blocking = QmpBench.cpu(agent.pid(), () -> timed(pings, () -> client.blocking().ping()));
             Stats chained = QmpBench.cpu(agent.pid(), () -> {
                 long[] lat = new long[pings];
                 long start = System.nanoTime();
                 chain(client, lat, 0).get(60, TimeUnit.SECONDS);
                 return Stats.of(lat, System.nanoTime() - start);
             });
-            Stats files = QmpBench.cpu(agent.pid(), () -> {
-                long[] lat = new long[reads];
-                long start = System.nanoTime();
-                for (int i = 0; i < reads; i++) {
-                    long t0 = System.nanoTime();
-                    client.blocking().readFile(file.toString(), OutputStream.nullOutputStream());
-                    lat[i] = System.nanoTime() - t0;
-                }
-                return Stats.of(lat, System.nanoTime() - start);
-            });
+            Stats files = QmpBench.cpu(agent.pid(), () -> timed(reads,
+                    () -> client.blocking().readFile(file.toString(), OutputStream.nullOutputStream())));
             return new Stats[] {blocking, chained, files};
         }
+    }
+
+    /** One operation of a measurement. */
+    private interface Op {
+        void run() throws Exception;
+    }
+
+    /** @return the figures of {@code n} runs of {@code op}, one after another */
+    private static Stats timed(int n, Op op) throws Exception {
+        long[] lat = new long[n];
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            op.run();
+            lat[i] = System.nanoTime() - t0;
+        }
+        return Stats.of(lat, System.nanoTime() - start);
     }
 
     private static CompletableFuture<Void> chain(GuestAgentClient client, long[] lat, int i) {
@@ -202,29 +202,13 @@ public final class AgentBench {
     /** @return pings, file reads */
     private static Stats[] raw(HostAgent agent, int pings, Path file, int reads, int chunk, int size) throws Exception {
         try (RawAgent raw = new RawAgent(agent.socket())) {
-            Stats ping = QmpBench.cpu(agent.pid(), () -> {
-                long[] lat = new long[pings];
-                long start = System.nanoTime();
-                for (int i = 0; i < pings; i++) {
-                    long t0 = System.nanoTime();
-                    raw.ping();
-                    lat[i] = System.nanoTime() - t0;
+            Stats ping = QmpBench.cpu(agent.pid(), () -> timed(pings, raw::ping));
+            Stats files = QmpBench.cpu(agent.pid(), () -> timed(reads, () -> {
+                long n = raw.readFile(file.toString(), chunk);
+                if (n != size) {
+                    throw new IOException("raw read " + n + " of " + size + " bytes");
                 }
-                return Stats.of(lat, System.nanoTime() - start);
-            });
-            Stats files = QmpBench.cpu(agent.pid(), () -> {
-                long[] lat = new long[reads];
-                long start = System.nanoTime();
-                for (int i = 0; i < reads; i++) {
-                    long t0 = System.nanoTime();
-                    long n = raw.readFile(file.toString(), chunk);
-                    if (n != size) {
-                        throw new IOException("raw read " + n + " of " + size + " bytes");
-                    }
-                    lat[i] = System.nanoTime() - t0;
-                }
-                return Stats.of(lat, System.nanoTime() - start);
-            });
+            }));
             return new Stats[] {ping, files};
         }
     }

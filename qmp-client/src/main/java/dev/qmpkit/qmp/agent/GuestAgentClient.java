@@ -57,6 +57,7 @@ public interface GuestAgentClient extends AutoCloseable {
      * @param socket the agent's Unix socket; never null
      * @param options options; never null
      * @return the client; close it when done
+     * @throws IllegalStateException when {@link AgentOptions#resources()} are closed
      */
     static GuestAgentClient open(Path socket, AgentOptions options) {
         return DefaultGuestAgentClient.open(socket, options);

@@ -192,15 +192,7 @@ public final class HostAgent implements AutoCloseable {
         if (process.isAlive()) {
             kill();
         }
-        launchFresh();
-    }
-
-    private void launchFresh() throws IOException {
-        try {
-            Files.deleteIfExists(socket); // a killed agent leaves its socket file
-        } catch (IOException e) {
-            // the agent replaces it anyway
-        }
+        Files.deleteIfExists(socket); // a killed agent leaves its socket file behind
         launch();
     }
 

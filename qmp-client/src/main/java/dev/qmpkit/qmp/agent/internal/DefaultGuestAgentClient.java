@@ -30,6 +30,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.Timer;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -90,7 +91,7 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
     private Channel channel;
     private boolean needsSync = true;
     private long syncValue;
-    private io.netty.util.concurrent.ScheduledFuture<?> syncTimer;
+    private ScheduledFuture<?> syncTimer;
     private AgentRequest inFlight;
     private QmpConnectionException closeReason;
 

@@ -1,7 +1,6 @@
 package dev.qmpkit.qmp.internal;
 
 import dev.qmpkit.qmp.QmpEndpoint;
-import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.qmp.QmpResources;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -62,8 +61,7 @@ public final class AgentChannels {
     public static ChannelFuture connectUnix(EventLoop loop, QmpResources resources, Path socket,
                                             Duration connectTimeout, int maxMessageSize, ChannelHandler handler) {
         DefaultQmpResources r = DefaultQmpResources.of(resources);
-        QmpOptions options = QmpOptions.builder().connectTimeout(connectTimeout).build();
-        Bootstrap b = Transports.bootstrap(r, QmpEndpoint.unix(socket), options).clone(loop)
+        Bootstrap b = Transports.bootstrap(r, QmpEndpoint.unix(socket), connectTimeout).clone(loop)
                 // File chunks arrive as megabytes of base64: read up to 1 MiB at a time, so the agent,
                 // which spins while its socket is full, is drained fast.
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, 1 << 20));

@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * The one reply-conversion policy: how a command's {@code return} value becomes a Java value,
- * for the typed commands and for {@code QmpClient.execute(command, arguments, type)} alike.
+ * for the typed commands, {@code QmpClient.execute(command, arguments, type)} and the guest
+ * agent's replies alike.
  * QAPI names are kebab-case ({@code total-time}), so they map to Java's camel case; fields a
  * newer QEMU adds are ignored and fields an older one lacks stay null. A reply that does not
  * fit is the peer's fault, so it is a {@link QmpProtocolException} naming the command, the
@@ -76,7 +77,7 @@ public final class Replies {
             return MAPPER.convertValue(value, type);
         } catch (IllegalArgumentException e) {
             String text = String.valueOf(value);
-            throw new QmpProtocolException("the reply of QMP command '" + command + "' does not read as "
+            throw new QmpProtocolException("the reply to '" + command + "' does not read as "
                     + type.toCanonical() + ": " + QmpMessages.firstLine(e.getMessage()) + "; reply: "
                     + (text.length() > 500 ? text.substring(0, 500) + "..." : text), e);
         }

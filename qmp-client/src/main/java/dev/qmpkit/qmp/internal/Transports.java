@@ -106,7 +106,7 @@ final class Transports {
         return done;
     }
 
-    private static Bootstrap bootstrap(DefaultQmpResources resources, QmpEndpoint endpoint, Duration connectTimeout) {
+    static Bootstrap bootstrap(DefaultQmpResources resources, QmpEndpoint endpoint, Duration connectTimeout) {
         Bootstrap b = new Bootstrap().group(resources.group())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         connectTimeout.toMillis()));

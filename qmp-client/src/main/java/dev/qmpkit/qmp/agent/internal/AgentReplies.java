@@ -4,12 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.TypeFactory;
 import dev.qmpkit.qmp.QmpProtocolException;
 import dev.qmpkit.qmp.agent.AgentCommandException;
@@ -20,6 +17,7 @@ import dev.qmpkit.qmp.agent.GuestAgentCommandInfo;
 import dev.qmpkit.qmp.agent.GuestAgentInfo;
 import dev.qmpkit.qmp.agent.GuestFileRead;
 import dev.qmpkit.qmp.agent.GuestNetworkInterface;
+import dev.qmpkit.qmp.internal.Replies;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,17 +27,14 @@ import java.util.Locale;
 
 /**
  * Turns the agent's replies into the records of {@code dev.qmpkit.qmp.agent}, and its error
- * replies into exceptions. QAPI names are kebab-case, so the mapper maps them to camel case;
- * fields a newer agent adds are ignored and fields an older one lacks stay null. A reply that
+ * replies into exceptions. Values are read by the client's one reply policy ({@link Replies}:
+ * kebab-case names, unknown fields ignored, missing ones null). A reply that
  * does not have the documented shape is a {@link QmpProtocolException} naming the command.
  */
 final class AgentReplies {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
+    /** Error objects only; values go through the one reply policy, {@link Replies}. */
+    private static final ObjectMapper ERRORS = new ObjectMapper();
 
     /** For replies read as a stream; the frame's size was bounded by the framer already. */
     private static final JsonFactory STREAMING = JsonFactory.builder()
@@ -84,11 +79,7 @@ final class AgentReplies {
     }
 
     private static <T> T convert(String command, JsonNode value, JavaType type) {
-        try {
-            return MAPPER.convertValue(value, type);
-        } catch (IllegalArgumentException e) {
-            throw malformed(command, value, e.getMessage(), e);
-        }
+        return Replies.convert(command, value, type);
     }
 
     static GuestAgentInfo info(JsonNode value) {
@@ -198,7 +189,7 @@ final class AgentReplies {
                         }
                     }
                 } else if (field.equals("error") && t == JsonToken.START_OBJECT) {
-                    error = MAPPER.readTree(p);
+                    error = ERRORS.readTree(p);
                 } else if (field.equals("id") && t == JsonToken.VALUE_STRING) {
                     id = p.getText();
                 } else {

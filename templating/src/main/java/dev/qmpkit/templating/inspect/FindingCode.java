@@ -7,7 +7,11 @@ package dev.qmpkit.templating.inspect;
 public enum FindingCode {
     /** Guest boot RAM not provided by any memory backend (always migrated in full). */
     RAM_WITHOUT_BACKEND,
-    /** RAM from {@code -mem-path} (an unnamed temporary file in a directory); cannot be templated. */
+    /**
+     * RAM from {@code -mem-path} (forbidden by the guide for templates and clones: it takes no
+     * {@code share=}, {@code readonly=} or {@code rom=}), or any file backend on a directory (an
+     * unnamed temporary file no other VM can open).
+     */
     RAM_MEM_PATH,
     /** A guest RAM backend that is not a {@code memory-backend-file} (ram, memfd): migrated in full, never shared with clones. */
     RAM_NOT_FILE,
@@ -21,6 +25,8 @@ public enum FindingCode {
     CLONE_RAM_WRITABLE_FILE,
     /** A clone's backend with {@code readonly=on} but {@code rom} not {@code off}, or {@code readonly=on} on QEMU without {@code rom}: guest RAM read-only, the guest dies. */
     CLONE_RAM_READONLY_GUEST,
+    /** A guest RAM file backend with {@code discard-data=on}: QEMU punches the file's data out when it exits. */
+    DISCARD_DATA,
     /** A memory backend no device or node uses. */
     BACKEND_UNUSED,
     /** A vhost-user device or netdev: relies on really shared memory. */
@@ -31,9 +37,20 @@ public enum FindingCode {
     BALLOON_FREE_PAGE_REPORTING,
     /** virtio-balloon inflated (actual below guest RAM): inflation discards RAM. */
     BALLOON_INFLATED,
-    /** A virtio-mem device: cannot discard file-backed template RAM. */
+    /**
+     * A virtio-balloon (any device type derived from it) where a template RAM file is, or in
+     * clones will be, mapped writable (QEMU without {@code rom}): one inflation punches a hole
+     * into the template file.
+     */
+    BALLOON_WITH_WRITABLE_FILE,
+    /**
+     * A virtio-mem device: an error when it manages template RAM (a file backend), or supplies
+     * memory to a template; the guide's two recipes (a template device with
+     * {@code requested-size=0} on a backend that is not a template file, devices hot-plugged
+     * into clones) are reported as information.
+     */
     VIRTIO_MEM,
-    /** Migration capability {@code release-ram} on: discards RAM on the source. */
+    /** Migration capability {@code release-ram} on: discards RAM on the source; the guide lists it as incompatible. */
     RELEASE_RAM,
     /** Migration capability {@code postcopy-ram} on: incompatible with {@code x-ignore-shared}. */
     POSTCOPY_RAM,

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param discardData whether the file's data is discarded at exit ({@code discard-data}); null unless file
  * @param role what the backend provides to the guest; never null
  * @param usedBy who uses it, e.g. {@code /machine}, {@code numa}, or the memory device's QOM path or id; null when unused
+ * @param origin where it came from ({@code -object}, or QEMU's own for {@code -m} or {@code -mem-path}); never null
  */
 public record MemoryBackend(
         String id,
@@ -31,7 +32,8 @@ public record MemoryBackend(
         Boolean prealloc,
         Boolean discardData,
         BackendRole role,
-        String usedBy) {
+        String usedBy,
+        BackendOrigin origin) {
 
     /** QOM type of the file backend. */
     public static final String FILE_TYPE = "memory-backend-file";
@@ -57,6 +59,7 @@ public record MemoryBackend(
         Objects.requireNonNull(qomPath, "qomPath");
         Objects.requireNonNull(qomType, "qomType");
         Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(origin, "origin");
     }
 
     /** @return whether this is a {@code memory-backend-file} with a {@code mem-path} */
@@ -64,13 +67,9 @@ public record MemoryBackend(
         return FILE_TYPE.equals(qomType) && memPath != null && !memPath.isEmpty();
     }
 
-    /**
-     * @return whether migration with {@code x-ignore-shared} skips this backend's RAM: only a
-     *         shared mapping of a named file qualifies ({@code memory-backend-ram} or {@code memfd}
-     *         with {@code share=on} are migrated in full)
-     */
-    public boolean skippedByIgnoreShared() {
-        return isFileBacked() && share;
+    /** @return whether QEMU is told to punch the file's data out when the backend goes away ({@code discard-data=on}) */
+    public boolean discardsDataAtExit() {
+        return Boolean.TRUE.equals(discardData);
     }
 
     /** @return whether the file is opened read-only ({@code readonly=on}) */

@@ -15,13 +15,18 @@ import java.util.Optional;
  * @param baseMemory boot RAM in bytes ({@code query-memory-size-summary} base-memory)
  * @param pluggedMemory RAM in memory devices in bytes (DIMMs, virtio-mem), 0 when none
  * @param romPropertySupported whether this QEMU's {@code memory-backend-file} has a {@code rom} property (8.2+)
+ * @param ignoreSharedNeedsNamedFile whether this QEMU's {@code x-ignore-shared} skips only shared RAM
+ *                                   backed by a named file (8.1+); before 8.1 it skips every shared
+ *                                   RAM block, so shared anonymous RAM ({@code memory-backend-ram} or
+ *                                   {@code memfd} with {@code share=on}) is saved nowhere
  */
 public record MemoryLayout(
         List<MemoryBackend> backends,
         String mainRamBackendId,
         long baseMemory,
         long pluggedMemory,
-        boolean romPropertySupported) {
+        boolean romPropertySupported,
+        boolean ignoreSharedNeedsNamedFile) {
 
     /**
      * Copies.
@@ -48,6 +53,16 @@ public record MemoryLayout(
      */
     public Optional<MemoryBackend> backend(String id) {
         return backends.stream().filter(b -> b.id().equals(id)).findFirst();
+    }
+
+    /**
+     * @param backend one of this layout's backends; never null
+     * @return whether a save with {@code x-ignore-shared} leaves this backend's RAM out of the
+     *         state: a shared mapping of a named file always; on QEMU before 8.1 any shared RAM,
+     *         which for anonymous memory means it is saved nowhere
+     */
+    public boolean skippedByIgnoreShared(MemoryBackend backend) {
+        return backend.share() && (backend.isFileBacked() || !ignoreSharedNeedsNamedFile);
     }
 
     /** @return the backends that hold guest RAM (every role except {@link BackendRole#OTHER}); never null */

@@ -6,8 +6,9 @@ import java.util.Map;
 
 /**
  * Sets migration capabilities on a template or clone, refusing combinations that break VM
- * templating: {@code release-ram} and {@code postcopy-ram} on a clone (both discard RAM, which
- * a clone's private file mapping cannot do safely), and {@code postcopy-ram} together with
+ * templating: {@code release-ram} on any VM (it discards the source's RAM, which for a template
+ * is the template file; the guide lists it as incompatible), {@code postcopy-ram} on a clone (it
+ * discards RAM, which a clone's private file mapping cannot do safely), and {@code postcopy-ram} together with
  * {@code x-ignore-shared} on any VM (QEMU: "Postcopy is not compatible with ignore-shared").
  * The refusal happens before anything is sent to QEMU.
  */

@@ -16,11 +16,11 @@ class MemoryLayoutTest {
 
     private static MemoryBackend file(boolean share, Boolean readonly, RomMode rom) {
         return new MemoryBackend("pc.ram", "/objects/pc.ram", "memory-backend-file", SIZE, "/var/tmp/template.ram",
-                share, readonly, rom, false, false, BackendRole.MAIN_RAM, "/machine");
+                share, readonly, rom, false, false, BackendRole.MAIN_RAM, "/machine", BackendOrigin.OBJECT);
     }
 
     private static MemoryLayout layout(boolean romSupported, MemoryBackend... backends) {
-        return new MemoryLayout(List.of(backends), "pc.ram", SIZE, 0, romSupported);
+        return new MemoryLayout(List.of(backends), "pc.ram", SIZE, 0, romSupported, romSupported);
     }
 
     private static List<FindingCode> codes(MemoryLayout layout, VmRole role) {
@@ -34,15 +34,40 @@ class MemoryLayoutTest {
     }
 
     @Test
-    void memfdWithShareOnIsNoTemplateBecauseItIsMigratedInFull() {
+    void memfdWithShareOnIsNoTemplate_migratedInFullFrom81_savedNowhereBefore() {
         MemoryBackend memfd = new MemoryBackend("pc.ram", "/objects/pc.ram", "memory-backend-memfd", SIZE, null,
-                true, null, null, false, null, BackendRole.MAIN_RAM, "/machine");
-        MemoryLayout layout = layout(true, memfd);
+                true, null, null, false, null, BackendRole.MAIN_RAM, "/machine", BackendOrigin.OBJECT);
+        MemoryLayout qemu10 = new MemoryLayout(List.of(memfd), "pc.ram", SIZE, 0, true, true);
+        MemoryLayout qemu72 = new MemoryLayout(List.of(memfd), "pc.ram", SIZE, 0, false, false);
 
-        assertThat(memfd.skippedByIgnoreShared()).isFalse();
-        assertThat(layout.canServeAsTemplate()).isFalse();
-        assertThat(MemoryRules.ramFindings(layout, VmRole.TEMPLATE)).singleElement()
+        assertThat(qemu10.skippedByIgnoreShared(memfd)).isFalse();
+        assertThat(qemu72.skippedByIgnoreShared(memfd)).as("7.2 skips every shared block").isTrue();
+        assertThat(qemu10.canServeAsTemplate()).isFalse();
+        assertThat(qemu72.canServeAsTemplate()).isFalse();
+        assertThat(MemoryRules.ramFindings(qemu10, VmRole.TEMPLATE)).singleElement()
                 .satisfies(f -> assertThat(f.problem()).contains("share=on is still migrated in full"));
+        assertThat(MemoryRules.ramFindings(qemu72, VmRole.TEMPLATE)).singleElement()
+                .satisfies(f -> assertThat(f.problem()).contains("stores this RAM nowhere")
+                        .doesNotContain("migrated in full"));
+    }
+
+    @Test
+    void discardDataIsAnErrorForTemplateAndClone_andTheSdkRecipesOtherwisePass() {
+        MemoryBackend template = new MemoryBackend("pc.ram", "/objects/pc.ram", "memory-backend-file", SIZE,
+                "/var/tmp/template.ram", true, false, RomMode.OFF, false, true, BackendRole.MAIN_RAM, "/machine",
+                BackendOrigin.OBJECT);
+        MemoryBackend clone = new MemoryBackend("pc.ram", "/objects/pc.ram", "memory-backend-file", SIZE,
+                "/var/tmp/template.ram", false, true, RomMode.OFF, false, true, BackendRole.MAIN_RAM, "/machine",
+                BackendOrigin.OBJECT);
+
+        assertThat(codes(layout(true, template), VmRole.TEMPLATE)).containsExactly(FindingCode.DISCARD_DATA);
+        assertThat(codes(layout(true, clone), VmRole.CLONE)).containsExactly(FindingCode.DISCARD_DATA);
+        assertThat(MemoryRules.ramFindings(layout(true, template), VmRole.TEMPLATE)).singleElement()
+                .satisfies(f -> assertThat(f.severity()).isEqualTo(Severity.ERROR))
+                .satisfies(f -> assertThat(f.fix())
+                        .startsWith("Append `,discard-data=off` to `-object memory-backend-file,id=pc.ram`"));
+        assertThat(layout(true, template).canServeAsTemplate()).isFalse();
+        assertThat(layout(true, clone).isProperClone()).isFalse();
     }
 
     @Test
@@ -76,7 +101,7 @@ class MemoryLayoutTest {
 
     @Test
     void ramWithoutAnyBackendIsReported() {
-        MemoryLayout none = new MemoryLayout(List.of(), null, SIZE, 0, true);
+        MemoryLayout none = new MemoryLayout(List.of(), null, SIZE, 0, true, true);
 
         assertThat(none.hasRamWithoutBackend()).isTrue();
         assertThat(codes(none, VmRole.TEMPLATE)).containsExactly(FindingCode.RAM_WITHOUT_BACKEND);

@@ -12,11 +12,15 @@ class MigrationCapabilityGuardTest {
     private static final Map<String, Boolean> NONE = Map.of();
 
     @Test
-    void refusesReleaseRamAndPostcopyOnAClone() {
+    void refusesReleaseRamOnAnyRoleAndPostcopyOnAClone() {
         assertThatThrownBy(() -> MigrationCapabilityGuard.check(VmRole.CLONE, NONE, Map.of("release-ram", true)))
                 .isInstanceOf(UnsafeCapabilityException.class)
                 .hasMessageContaining("Refusing to enable release-ram on a clone")
-                .hasMessageContaining("Fix: Leave release-ram off on clones.");
+                .hasMessageContaining("Fix: Leave release-ram off on templates and clones.");
+        assertThatThrownBy(() -> MigrationCapabilityGuard.check(VmRole.TEMPLATE, NONE, Map.of("release-ram", true)))
+                .isInstanceOf(UnsafeCapabilityException.class)
+                .hasMessageContaining("Refusing to enable release-ram on a template")
+                .hasMessageContaining("incompatible");
         assertThatThrownBy(() -> MigrationCapabilityGuard.check(VmRole.CLONE, NONE, Map.of("postcopy-ram", true)))
                 .isInstanceOfSatisfying(UnsafeCapabilityException.class, e -> {
                     org.assertj.core.api.Assertions.assertThat(e.capability()).isEqualTo("postcopy-ram");
@@ -39,8 +43,8 @@ class MigrationCapabilityGuardTest {
     void allowsTheTemplatingCapabilitiesAndSwitchingUnsafeOnesOff() {
         assertThatCode(() -> MigrationCapabilityGuard.check(VmRole.CLONE, NONE, Map.of("x-ignore-shared", true)))
                 .doesNotThrowAnyException();
-        assertThatCode(() -> MigrationCapabilityGuard.check(VmRole.TEMPLATE, NONE, Map.of("release-ram", true)))
-                .doesNotThrowAnyException();
+        assertThatCode(() -> MigrationCapabilityGuard.check(VmRole.TEMPLATE, Map.of("release-ram", true),
+                Map.of("release-ram", false))).doesNotThrowAnyException();
         assertThatCode(() -> MigrationCapabilityGuard.check(VmRole.CLONE,
                 Map.of("release-ram", true, "postcopy-ram", true), Map.of("release-ram", false, "postcopy-ram", false)))
                 .doesNotThrowAnyException();

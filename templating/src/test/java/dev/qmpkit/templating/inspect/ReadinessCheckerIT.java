@@ -72,11 +72,11 @@ class ReadinessCheckerIT {
                     .satisfies(f -> assertThat(f.severity()).isEqualTo(Severity.ERROR))
                     .satisfies(f -> assertThat(f.subject()).isEqualTo("/machine/peripheral/balloon0"));
             assertThat(only(report, FindingCode.VIRTIO_MEM))
-                    .satisfies(f -> assertThat(f.subject()).isEqualTo("vmem0"))
-                    .satisfies(f -> assertThat(f.fix()).contains("hot-plug virtio-mem devices into each new VM"));
+                    .satisfies(f -> assertThat(f.subject()).isEqualTo("/machine/peripheral/vmem0"))
+                    .satisfies(f -> assertThat(f.problem()).contains("follows the guide's recipe"));
             assertThat(only(report, FindingCode.VIRTIO_MEM).severity())
                     .as("requested-size=0 on a non-template backend is the guide's allowed template recipe")
-                    .isEqualTo(Severity.WARNING);
+                    .isEqualTo(Severity.INFO);
             assertThat(report.findings(FindingCode.RAM_NOT_FILE))
                     .as("virtio-mem's own RAM backend must not be the template file, so it is no RAM finding")
                     .isEmpty();
@@ -99,7 +99,9 @@ class ReadinessCheckerIT {
             ReadinessReport asTemplate = ReadinessChecker.check(qmp, VmRole.TEMPLATE);
             ReadinessReport asClone = ReadinessChecker.check(qmp, VmRole.CLONE);
             System.out.println(asClone.render());
-            assertThat(only(asTemplate, FindingCode.RELEASE_RAM).severity()).isEqualTo(Severity.WARNING);
+            assertThat(only(asTemplate, FindingCode.RELEASE_RAM).severity())
+                    .as("the guide lists release-ram as incompatible; TemplateNotReadyException says it refuses the save")
+                    .isEqualTo(Severity.ERROR);
             assertThat(only(asTemplate, FindingCode.POSTCOPY_RAM).severity()).isEqualTo(Severity.ERROR);
             assertThat(only(asClone, FindingCode.RELEASE_RAM).severity()).isEqualTo(Severity.ERROR);
             assertThat(only(asClone, FindingCode.POSTCOPY_RAM).subject()).isEqualTo("postcopy-ram");
@@ -159,10 +161,13 @@ class ReadinessCheckerIT {
                         .as("7.2's writable private mapping is a risk worth a warning")
                         .containsExactly(FindingCode.CLONE_RAM_WRITABLE_FILE);
             }
-            // On a template the same guard lets release-ram through (ignored RAM is never released)...
-            MigrationCapabilityGuard.setCapabilities(qmp, VmRole.TEMPLATE, Map.of("release-ram", true));
-            assertThat(CapabilityRules.current(qmp)).containsEntry("release-ram", true);
-            // ...but never postcopy together with x-ignore-shared, whatever the role.
+            // On a template too: the guide lists release-ram as incompatible, and the readiness check says so.
+            assertThatThrownBy(() -> MigrationCapabilityGuard.setCapabilities(qmp, VmRole.TEMPLATE,
+                    Map.of("release-ram", true)))
+                    .isInstanceOf(UnsafeCapabilityException.class)
+                    .hasMessageContaining("Refusing to enable release-ram on a template");
+            assertThat(CapabilityRules.current(qmp)).containsEntry("release-ram", false);
+            // Never postcopy together with x-ignore-shared, whatever the role.
             assertThatThrownBy(() -> MigrationCapabilityGuard.setCapabilities(qmp, VmRole.TEMPLATE,
                     Map.of("postcopy-ram", true)))
                     .isInstanceOf(UnsafeCapabilityException.class)

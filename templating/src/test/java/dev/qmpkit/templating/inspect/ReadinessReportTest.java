@@ -12,7 +12,7 @@ class ReadinessReportTest {
 
     private static final QemuFeatures FEATURES =
             new QemuFeatures(new QemuVersion(10, 0, 2), true, true, Set.of("x-ignore-shared"), Set.of("uri"));
-    private static final MemoryLayout EMPTY = new MemoryLayout(List.of(), null, 0, 0, true);
+    private static final MemoryLayout EMPTY = new MemoryLayout(List.of(), null, 0, 0, true, true);
 
     private static final Finding VMGENID = new Finding(Severity.WARNING, FindingCode.VMGENID_MISSING, "vmgenid",
             "No vmgenid device.", "Add -device vmgenid.");

@@ -69,7 +69,8 @@ class ReadinessTranscriptTest {
             Finding finding = template.findings(FindingCode.BALLOON_INFLATED).get(0);
             assertThat(finding.severity()).isEqualTo(Severity.WARNING);
             assertThat(finding.problem()).contains("64 MiB of 128 MiB");
-            assertThat(finding.fix()).contains("balloon " + 128 * MIB);
+            assertThat(finding.fix()).startsWith("Send `{\"execute\":\"balloon\",\"arguments\":{\"value\":"
+                    + 128 * MIB + "}}`");
             assertThat(clone.findings(FindingCode.BALLOON_INFLATED)).extracting(Finding::severity)
                     .containsExactly(Severity.ERROR);
         }

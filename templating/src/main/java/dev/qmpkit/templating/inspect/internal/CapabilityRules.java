@@ -29,11 +29,15 @@ public final class CapabilityRules {
     private CapabilityRules() {
     }
 
-    private static final String RELEASE_WHY = "release-ram discards RAM on the migration source, which a clone's "
-            + "private mapping of the template file cannot do: QEMU 8.2+ fails with 'Discarding RAM with readonly "
-            + "files is not supported', and a writable private mapping (QEMU 7.2 recipe) punches holes into the "
-            + "template file.";
-    private static final String RELEASE_FIX = "Leave release-ram off on clones.";
+    private static final String RELEASE_CLONE_WHY = "release-ram discards RAM on the migration source, which a "
+            + "clone's private mapping of the template file cannot do: QEMU 8.2+ fails with 'Discarding RAM with "
+            + "readonly files is not supported', and a writable private mapping (QEMU 7.2 recipe) punches holes into "
+            + "the template file.";
+    private static final String RELEASE_TEMPLATE_WHY = "release-ram tells QEMU to discard the source's RAM once it "
+            + "is sent (QEMU does so during postcopy); a template's RAM is the template file, which must never be "
+            + "discarded, and the guide (docs/system/vm-templating.rst) lists x-release-ram as incompatible with "
+            + "templating.";
+    private static final String RELEASE_FIX = "Leave release-ram off on templates and clones.";
     private static final String POSTCOPY_CLONE_WHY = "postcopy-ram discards RAM on the destination and refuses "
             + "file-backed RAM that is not on tmpfs or hugetlbfs, as a clone's template file is.";
     private static final String POSTCOPY_IGNORE_WHY = "postcopy-ram cannot be combined with x-ignore-shared, which "
@@ -53,8 +57,9 @@ public final class CapabilityRules {
         Map<String, Boolean> after = new HashMap<>(current);
         after.putAll(requested);
         // Refuse only what this request turns on, so a caller can always switch an unsafe capability off.
-        if (role == VmRole.CLONE && on(requested, RELEASE_RAM)) {
-            throw refuse(RELEASE_RAM, role, RELEASE_WHY, RELEASE_FIX);
+        if (on(requested, RELEASE_RAM)) {
+            throw refuse(RELEASE_RAM, role, role == VmRole.CLONE ? RELEASE_CLONE_WHY : RELEASE_TEMPLATE_WHY,
+                    RELEASE_FIX);
         }
         if (role == VmRole.CLONE && on(requested, POSTCOPY_RAM)) {
             throw refuse(POSTCOPY_RAM, role, POSTCOPY_CLONE_WHY, POSTCOPY_FIX);
@@ -96,22 +101,18 @@ public final class CapabilityRules {
     public static List<Finding> findings(VmRole role, Map<String, Boolean> states) {
         List<Finding> findings = new ArrayList<>();
         if (on(states, RELEASE_RAM)) {
-            findings.add(role == VmRole.CLONE
-                    ? new Finding(Severity.ERROR, FindingCode.RELEASE_RAM, RELEASE_RAM, "release-ram is on. " + RELEASE_WHY,
-                            "Turn it off: migrate-set-capabilities release-ram=false.")
-                    : new Finding(Severity.WARNING, FindingCode.RELEASE_RAM, RELEASE_RAM,
-                            "release-ram is on: it discards migrated RAM on the source, and the guide warns it "
-                                    + "reports errors with file-backed template RAM.",
-                            "Turn it off: migrate-set-capabilities release-ram=false."));
+            findings.add(new Finding(Severity.ERROR, FindingCode.RELEASE_RAM, RELEASE_RAM, "release-ram is on. "
+                    + (role == VmRole.CLONE ? RELEASE_CLONE_WHY : RELEASE_TEMPLATE_WHY),
+                    Fixes.capabilityOff(RELEASE_RAM)));
         }
         if (on(states, POSTCOPY_RAM)) {
             findings.add(new Finding(Severity.ERROR, FindingCode.POSTCOPY_RAM, POSTCOPY_RAM,
                     "postcopy-ram is on. " + (role == VmRole.CLONE ? POSTCOPY_CLONE_WHY : POSTCOPY_IGNORE_WHY),
-                    "Turn it off: migrate-set-capabilities postcopy-ram=false."));
+                    Fixes.capabilityOff(POSTCOPY_RAM)));
         }
         if (on(states, MAPPED_RAM) && on(states, X_IGNORE_SHARED)) {
             findings.add(new Finding(Severity.ERROR, FindingCode.MAPPED_RAM_WITH_IGNORE_SHARED, MAPPED_RAM,
-                    "mapped-ram and x-ignore-shared are both on. " + MAPPED_WHY, MAPPED_FIX));
+                    "mapped-ram and x-ignore-shared are both on. " + MAPPED_WHY, Fixes.capabilityOff(MAPPED_RAM)));
         }
         return findings;
     }

@@ -10,9 +10,11 @@ import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.command.MemoryDeviceInfo;
 import dev.qmpkit.qmp.command.ObjectPropertyInfo;
 import dev.qmpkit.qmp.command.QmpCommands;
+import dev.qmpkit.templating.inspect.BackendOrigin;
 import dev.qmpkit.templating.inspect.BackendRole;
 import dev.qmpkit.templating.inspect.MemoryBackend;
 import dev.qmpkit.templating.inspect.MemoryLayout;
+import dev.qmpkit.templating.inspect.QemuFeatures;
 import dev.qmpkit.templating.inspect.RomMode;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -54,6 +56,9 @@ public final class MemoryProbe {
         CompletableFuture<List<MemoryDeviceInfo>> memoryDevices = c.queryMemoryDevices();
         CompletableFuture<JsonNode> summary = client.execute("query-memory-size-summary");
         CompletableFuture<String> ramblocks = c.humanMonitorCommand("info ramblock");
+        CompletableFuture<JsonNode> machineType = c.qomGet("/machine", "type");
+        CompletableFuture<JsonNode> machines = client.execute("query-machines");
+        QemuCommandLine commandLine = QemuCommandLine.read(client).orElse(null);
 
         Map<String, String> backendTypes = new LinkedHashMap<>();
         // A machine without user-creatable objects (e.g. 7.2's x-remote) has no /objects at all.
@@ -79,6 +84,7 @@ public final class MemoryProbe {
         JsonNode sizes = await(summary);
         String ramblockText = awaitOrNull(ramblocks);
         Set<String> migratedBlocks = ramblockText == null ? null : HmpText.ramBlockNames(ramblockText);
+        String defaultRamId = defaultRamId(text(awaitOrNull(machineType)), awaitOrNull(machines));
 
         Map<String, CompletableFuture<List<ObjectPropertyInfo>>> lists = new LinkedHashMap<>();
         backendTypes.keySet().forEach(id -> lists.put(id, c.qomList(OBJECTS + "/" + id)));
@@ -129,10 +135,44 @@ public final class MemoryProbe {
             backends.add(new MemoryBackend(id, path, e.getValue(), size == null ? 0 : size.asLong(),
                     emptyToNull(text(v.get("mem-path"))), Boolean.TRUE.equals(bool(v.get("share"))),
                     bool(v.get("readonly")), rom == null ? null : RomMode.fromQemu(rom),
-                    bool(v.get("prealloc")), bool(v.get("discard-data")), role, usedBy));
+                    bool(v.get("prealloc")), bool(v.get("discard-data")), role, usedBy,
+                    origin(id, role, defaultRamId, commandLine)));
         }
         return new MemoryLayout(backends, mainPath == null ? null : mainPath.substring(mainPath.lastIndexOf('/') + 1),
-                sizes.path("base-memory").asLong(0), sizes.path("plugged-memory").asLong(0), romSupported);
+                sizes.path("base-memory").asLong(0), sizes.path("plugged-memory").asLong(0), romSupported,
+                QemuFeatures.ignoreSharedNeedsNamedFile(client.qemuVersion()));
+    }
+
+    /**
+     * Only the main RAM can be QEMU's own, and then it carries the machine's default RAM id; but
+     * an {@code -object} with that id and {@code -machine memory-backend=} looks the same over
+     * QMP, so only the command line tells them apart.
+     */
+    private static BackendOrigin origin(String id, BackendRole role, String defaultRamId, QemuCommandLine commandLine) {
+        if (role != BackendRole.MAIN_RAM || !id.equals(defaultRamId)) {
+            return BackendOrigin.OBJECT;
+        }
+        if (commandLine == null) {
+            return BackendOrigin.UNKNOWN;
+        }
+        if (commandLine.objectIds().contains(id)) {
+            return BackendOrigin.OBJECT;
+        }
+        return commandLine.memPath().isPresent() ? BackendOrigin.MEM_PATH : BackendOrigin.MACHINE_DEFAULT;
+    }
+
+    /** @return the machine's {@code default-ram-id} from {@code query-machines}, or null */
+    private static String defaultRamId(String qomType, JsonNode machines) {
+        if (qomType == null || machines == null || !qomType.endsWith("-machine")) {
+            return null;
+        }
+        String name = qomType.substring(0, qomType.length() - "-machine".length());
+        for (JsonNode m : machines) {
+            if (name.equals(m.path("name").asText())) {
+                return text(m.get("default-ram-id"));
+            }
+        }
+        return null;
     }
 
     private static boolean registeredForMigration(Set<String> blocks, String id, String path) {

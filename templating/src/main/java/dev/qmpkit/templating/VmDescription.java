@@ -1,5 +1,6 @@
 package dev.qmpkit.templating;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.qmpkit.qmp.launch.QemuOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,12 @@ import java.util.Set;
  *                  immutable. Options that change RAM or the machine ({@code -mem-path},
  *                  {@code -mem-prealloc}, {@code -m}, {@code -machine}, {@code -numa},
  *                  {@code -incoming}) are refused: use the builder
+ * @param maxMemoryBytes the most RAM the guest may reach with memory devices ({@code -m maxmem=}),
+ *                       0 for no more than the DIMMs of {@link #ramBackends()}; room for
+ *                       {@code virtio-mem} devices, in the template ({@code requested-size=0}) or
+ *                       hot-plugged into clones (QEMU's VM templating guide, "virtio-mem"). Left out
+ *                       of the manifest when 0, so templates saved before it existed keep their
+ *                       fingerprint
  */
 public record VmDescription(
         String machineType,
@@ -52,7 +59,8 @@ public record VmDescription(
         boolean vmgenid,
         boolean hotplugPort,
         List<String> devices,
-        List<String> extraArgs) {
+        List<String> extraArgs,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) long maxMemoryBytes) {
 
     /** QOM id of the PCIe root port added for NIC hot-plug when {@link #hotplugPort()} is on. */
     public static final String HOTPLUG_PORT_ID = "qmpkit-hp0";
@@ -97,6 +105,11 @@ public record VmDescription(
             throw new IllegalArgumentException("cpus must be at least 1, not " + cpus);
         }
         validateBackends(ramBackends);
+        long total = ramBackends.stream().mapToLong(RamBackend::sizeBytes).sum();
+        if (maxMemoryBytes != 0 && (maxMemoryBytes % (1L << 20) != 0 || maxMemoryBytes < total)) {
+            throw new IllegalArgumentException("maxMemory " + maxMemoryBytes + " must be a multiple of 1 MiB and at "
+                    + "least the RAM of all backends (" + total + " bytes), or 0 for none");
+        }
         for (String arg : extraArgs) {
             checkArg(Objects.requireNonNull(arg, "extraArgs element"));
         }
@@ -125,6 +138,7 @@ public record VmDescription(
         b.hotplugPort = hotplugPort;
         b.devices.addAll(devices);
         b.extraArgs.addAll(extraArgs);
+        b.maxMemoryBytes = maxMemoryBytes;
         return b;
     }
 
@@ -137,6 +151,17 @@ public record VmDescription(
     /** @return the size of all backends together, in bytes */
     public long totalRamBytes() {
         return ramBackends.stream().mapToLong(RamBackend::sizeBytes).sum();
+    }
+
+    /**
+     * @return the {@code -m maxmem=} value in bytes: {@link #maxMemoryBytes()} if set, else the
+     *         RAM of all backends when there are DIMMs, else 0 (no memory devices)
+     */
+    public long maxmemBytes() {
+        if (maxMemoryBytes > 0) {
+            return maxMemoryBytes;
+        }
+        return ramBackends.stream().anyMatch(b -> b.kind() == RamBackend.Kind.DIMM) ? totalRamBytes() : 0;
     }
 
     /**
@@ -206,6 +231,7 @@ public record VmDescription(
         private boolean hotplugPort = true;
         private final List<String> devices = new ArrayList<>();
         private final List<String> extraArgs = new ArrayList<>();
+        private long maxMemoryBytes;
 
         private Builder() {
         }
@@ -314,6 +340,23 @@ public record VmDescription(
         }
 
         /**
+         * Room for memory devices beyond the description's RAM backends: QEMU's
+         * {@code -m ...,maxmem=}, which {@code virtio-mem} needs. The guide's two recipes:
+         * give the template a {@code virtio-mem-pci} with {@code requested-size=0} on a backend
+         * that is not a template file (e.g. {@code -object memory-backend-ram} in
+         * {@link #extraArgs}), or hot-plug {@code virtio-mem-pci} devices into each clone
+         * ({@code object-add}, {@code device_add}; on q35 into a {@code pcie-root-port} of their own).
+         *
+         * @param bytes the most guest RAM with memory devices, a multiple of 1 MiB and at least the
+         *              RAM of all backends; 0 (default) for none beyond the DIMMs
+         * @return this
+         */
+        public Builder maxMemory(long bytes) {
+            this.maxMemoryBytes = bytes;
+            return this;
+        }
+
+        /**
          * @param args QEMU arguments appended unchanged; never null
          * @return this
          */
@@ -331,7 +374,7 @@ public record VmDescription(
          */
         public VmDescription build() {
             return new VmDescription(machineType, accel, cpus, ramBackends, boot, serialLog, vmgenid, hotplugPort,
-                    devices, extraArgs);
+                    devices, extraArgs, maxMemoryBytes);
         }
     }
 }

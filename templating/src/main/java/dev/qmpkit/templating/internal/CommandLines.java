@@ -82,7 +82,11 @@ public final class CommandLines {
         QemuOption m = QemuOption.keyValues().set("size", mib(d.bootRamBytes()));
         List<RamBackend> dimms = backends.stream().filter(b -> b.kind() == RamBackend.Kind.DIMM).toList();
         if (!dimms.isEmpty()) {
-            m.set("slots", dimms.size()).set("maxmem", mib(d.totalRamBytes()));
+            m.set("slots", dimms.size());
+        }
+        // virtio-mem needs maxmem too (not slots): without it QEMU refuses the device.
+        if (d.maxmemBytes() > 0) {
+            m.set("maxmem", mib(d.maxmemBytes()));
         }
         args.add("-m");
         args.add(m.toString());

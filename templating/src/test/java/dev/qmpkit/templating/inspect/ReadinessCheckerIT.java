@@ -235,16 +235,23 @@ class ReadinessCheckerIT {
                 Thread.sleep(20);
             }
             assertThat(socket).as("qemu-storage-daemon serves its socket").exists();
-            try (QemuProcess vm = Vms.start(qemu, "ready-vhost-user", "128M", "-object", templateRam(),
-                    "-machine", "memory-backend=pc.ram", "-device", "vmgenid",
+            List<String> args = List.of("-M", "q35", "-accel", "tcg", "-m", "128M", "-S", "-nodefaults",
+                    "-object", templateRam(), "-machine", "memory-backend=pc.ram", "-device", "vmgenid",
                     "-chardev", QemuOption.of("socket").set("id", "vhost0").set("path", socket).toString(),
-                    "-device", "vhost-user-blk-pci,id=disk0,chardev=vhost0")) {
+                    "-device", "vhost-user-blk-pci,id=disk0,chardev=vhost0");
+            try (QemuProcess vm = FixPasteIT.start(qemu, args)) {
                 ReadinessReport report = ReadinessChecker.check(vm.qmp(), VmRole.TEMPLATE);
                 System.out.println(report.render());
 
                 assertThat(report.findings()).extracting(Finding::code).containsExactly(FindingCode.VHOST_USER);
                 assertThat(report.findings().get(0).subject()).isEqualTo("/machine/peripheral/disk0");
                 assertThat(report.isReady()).isFalse();
+                // The fix, pasted, gives a ready template.
+                List<String> pasted = PastedFix.parse(report.findings().get(0).fix()).orElseThrow()
+                        .applyTo(args, Map.of());
+                try (QemuProcess fixed = FixPasteIT.start(qemu, pasted)) {
+                    assertThat(ReadinessChecker.check(fixed.qmp(), VmRole.TEMPLATE).findings()).isEmpty();
+                }
             }
         } finally {
             daemon.destroy();

@@ -71,4 +71,35 @@ class CommandLinesTest {
         assertThat(after(ro, "-m", "size")).isEqualTo(after(tpl, "-m", "size"));
         assertThat(after(ro, "-device", "pcie-root-port")).isEqualTo(after(tpl, "-device", "pcie-root-port"));
     }
+
+    @Test
+    void noCommandLineOfTheSdkEverSetsDiscardData() {
+        VmDescription main = VmDescription.builder().accel(Accel.TCG).ram(256L << 20)
+                .ramBackend(RamBackend.dimm("dimm0", 128L << 20)).maxMemory(1L << 30).build();
+        for (VmDescription d : List.of(description(), main)) {
+            List<List<String>> lines = List.of(CommandLines.template(d, DIR, null, GUID),
+                    CommandLines.clone(d, DIR, "pc-q35-10.0", CloneRecipe.READONLY_PRIVATE, null, GUID, null),
+                    CommandLines.clone(d, DIR, "pc-q35-7.2", CloneRecipe.WRITABLE_PRIVATE, null, GUID, null));
+            for (List<String> args : lines) {
+                // discard-data=on punches the data out of the RAM file when QEMU quits: the template would be gone.
+                assertThat(args).noneMatch(a -> a.contains("discard-data"));
+                assertThat(args.stream().filter(a -> a.startsWith("memory-backend-file")).count())
+                        .isEqualTo(d.ramBackends().size());
+            }
+        }
+    }
+
+    @Test
+    void maxMemoryMakesRoomForVirtioMem_withAndWithoutDimms() {
+        VmDescription plain = VmDescription.builder().accel(Accel.TCG).ram(256L << 20).build();
+        VmDescription virtioMem = plain.toBuilder().maxMemory(1L << 30).build();
+        VmDescription both = description().toBuilder().maxMemory(2L << 30).build();
+        assertThat(after(CommandLines.template(plain, DIR, null, GUID), "-m", "size")).isEqualTo("size=256M");
+        assertThat(after(CommandLines.template(virtioMem, DIR, null, GUID), "-m", "size"))
+                .isEqualTo("size=256M,maxmem=1024M");
+        assertThat(after(CommandLines.clone(virtioMem, DIR, "pc-q35-10.0", CloneRecipe.READONLY_PRIVATE, null, GUID,
+                null), "-m", "size")).as("clones get the same room, to hot-plug into").isEqualTo("size=256M,maxmem=1024M");
+        assertThat(after(CommandLines.template(both, DIR, null, GUID), "-m", "size"))
+                .isEqualTo("size=128M,slots=1,maxmem=2048M");
+    }
 }

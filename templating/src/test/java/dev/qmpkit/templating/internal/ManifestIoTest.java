@@ -17,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ManifestIoTest {
 
+    private static final String FINGERPRINT_BEFORE_MAX_MEMORY =
+            "43bd6cfa4ae521356b76c0efa57fcc10faee34800b91a216831849d7b527e84b";
+
     private static TemplateManifest manifest(String machine) {
         return manifest(machine, "ab");
     }
@@ -64,5 +67,25 @@ class ManifestIoTest {
         assertThat(ManifestIo.fingerprint(read)).isEqualTo(signed.fingerprint());
         // Adding or removing a RAM checksum without re-signing is an edit like any other.
         assertThat(ManifestIo.fingerprint(manifest("q35", "ab"))).isNotEqualTo(signed.fingerprint());
+    }
+
+    @Test
+    void maxMemoryIsInTheManifestOnlyWhenSet_soOlderFingerprintsStayValid(@TempDir Path dir) throws Exception {
+        TemplateManifest plain = ManifestIo.sign(manifest("q35"));
+        ManifestIo.write(dir, plain);
+        JsonNode json = new ObjectMapper().readTree(dir.resolve(TemplateManifest.FILE_NAME).toFile());
+        assertThat(json.path("description").has("maxMemoryBytes")).isFalse();
+        // The fingerprint of the same manifest as written before maxMemory existed (recorded from main).
+        assertThat(plain.fingerprint()).isEqualTo(FINGERPRINT_BEFORE_MAX_MEMORY);
+
+        TemplateManifest m = manifest("q35");
+        TemplateManifest withRoom = ManifestIo.sign(new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(),
+                m.machineType(), m.resolvedMachineType(), m.cloneRecipe(), m.backends(), m.state(),
+                m.description().toBuilder().maxMemory(1L << 30).build(), null));
+        ManifestIo.write(dir, withRoom);
+        TemplateManifest read = new ObjectMapper().readValue(dir.resolve(TemplateManifest.FILE_NAME).toFile(),
+                TemplateManifest.class);
+        assertThat(read.description().maxMemoryBytes()).isEqualTo(1L << 30);
+        assertThat(ManifestIo.fingerprint(read)).isEqualTo(withRoom.fingerprint()).isNotEqualTo(plain.fingerprint());
     }
 }

@@ -84,7 +84,7 @@ public final class MemoryRules {
                         + "measured), but one share=on turns it into zeroing the template file for every clone; no "
                         + "clone has a reason to ask for it.";
         return new Finding(ERROR, FindingCode.DISCARD_DATA, b.id(), problem,
-                Fixes.append("discard-data=off", Fixes.option(b)) + " (or delete discard-data=on; off is QEMU's default).");
+                Fixes.append("discard-data=off", Fixes.option(b)) + " Or delete discard-data=on: off is QEMU's default.");
     }
 
     private static Finding memPathOption(MemoryBackend b, VmRole role, boolean romSupported) {
@@ -173,7 +173,7 @@ public final class MemoryRules {
         return switch (b.origin()) {
             case OBJECT -> Fixes.replace(Fixes.option(b), object);
             case MACHINE_DEFAULT -> Fixes.add(object + " -machine memory-backend=" + b.id())
-                    + " (QEMU made " + b.id() + " for -m; with -machine memory-backend= it takes yours instead).";
+                    + " QEMU made " + b.id() + " for -m; -machine memory-backend= makes it take yours instead.";
             case MEM_PATH, UNKNOWN -> Fixes.add(object + " -machine memory-backend=" + b.id())
                     + " If your command line already has an -object with id=" + b.id() + ", replace it with this one.";
         };

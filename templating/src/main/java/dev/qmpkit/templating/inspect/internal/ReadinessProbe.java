@@ -203,9 +203,10 @@ public final class ReadinessProbe {
             if (templateMemory) {
                 MemoryBackend b = memdev.get();
                 findings.add(new Finding(ERROR, FindingCode.VIRTIO_MEM, dev.path(), what + " manages template "
-                        + "memory (" + b.memPath() + "): virtio-mem discards the memory it manages, which a clone's "
-                        + "template file cannot do (QEMU 8.2+ fails at start with 'Unexpected error discarding RAM'; "
-                        + "a writable private mapping gets holes punched into the template file) (" + GUIDE + ").",
+                        + "memory (" + b.memPath() + "): virtio-mem discards all the memory it manages when QEMU starts, "
+                        + "which a clone's template file must not allow: opened read-only (QEMU 8.2+) the clone fails "
+                        + "with 'Unexpected error discarding RAM'; mapped private and writable (the QEMU 7.2 recipe) "
+                        + "the whole file is zeroed (measured on 7.2 and 10.0) (" + GUIDE + ").",
                         Fixes.replace(Fixes.option(b), "-object memory-backend-ram,id=" + b.id() + ",size=" + b.size())
                                 + " The guide: virtio-mem must not use a template file as memory backend."));
             } else if (role == VmRole.TEMPLATE && (requested > 0 || size > 0)) {

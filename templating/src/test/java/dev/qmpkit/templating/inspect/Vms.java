@@ -4,6 +4,7 @@ import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuOption;
 import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.qmp.launch.QemuVersionProbe;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +25,11 @@ final class Vms {
         List<String> args = new ArrayList<>(List.of("-M", "q35", "-accel", "tcg", "-m", memory, "-S", "-nodefaults"));
         args.addAll(Arrays.asList(extra));
         return QemuLauncher.builder(qemu).name(name).args(args).build().start();
+    }
+
+    /** @return whether this QEMU's memory backends have {@code rom} (8.2+): the read-only clone recipe */
+    static boolean hasRom(QemuBinary qemu) {
+        return QemuVersionProbe.probe(qemu).version().atLeast(8, 2);
     }
 
     /** A template-style backend: a named file, shared, writable. */

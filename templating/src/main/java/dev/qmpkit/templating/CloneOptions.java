@@ -17,8 +17,13 @@ import java.util.Objects;
  *               true); false leaves it paused, to be resumed with {@link CloneVm#resume()}
  * @param nic whether a virtio-net NIC (user networking) with a fresh random MAC is hot-plugged
  *            into each clone (default false)
- * @param freshUuid whether each clone gets a new {@code -uuid} (default true; QEMU then
- *                  reports the clone's own UUID, the guest's SMBIOS UUID stays the template's)
+ * @param freshUuid whether each clone's QEMU gets a new {@code -uuid} (default true). That is
+ *                  host-side identity only: QEMU reports it ({@code query-uuid}, and it names the
+ *                  clone to management tools), but the guest reads its UUID from the SMBIOS tables
+ *                  its firmware copied into memory when the template booted, so every clone's
+ *                  guest keeps the template's (nil without a template {@code -uuid}). Guest-side
+ *                  identity comes from vmgenid (a fresh generation id per clone) and a NIC
+ *                  hot-plugged with a MAC of its own
  * @param restoreTimeout how long launching and loading the state may take (default 30 s); never null
  * @param listener receives progress; never null
  */
@@ -122,7 +127,8 @@ public record CloneOptions(
         }
 
         /**
-         * @param fresh whether to give each clone a new {@code -uuid} (default true)
+         * @param fresh whether to give each clone's QEMU a new {@code -uuid} (default true); the
+         *              guest keeps the template's SMBIOS UUID either way (see {@link CloneOptions})
          * @return this
          */
         public Builder freshUuid(boolean fresh) {

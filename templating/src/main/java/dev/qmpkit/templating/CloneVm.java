@@ -12,8 +12,10 @@ import java.util.UUID;
 
 /**
  * A running (or paused) clone of a {@link Template}: its own QEMU process mapping the
- * template's RAM files privately, with its own identity (vmgenid GUID, UUID, optional NIC
- * MAC). {@link #close()} stops it and deletes its work directory. Thread-safe.
+ * template's RAM files privately, with its own identity: a vmgenid GUID the guest sees, an
+ * optional NIC whose MAC the guest sees, and a {@code -uuid} only QEMU reports (the guest keeps
+ * reading the template's SMBIOS UUID from memory; see {@link CloneOptions#freshUuid()}).
+ * {@link #close()} stops it and deletes its work directory. Thread-safe.
  */
 public final class CloneVm implements AutoCloseable {
 
@@ -57,7 +59,10 @@ public final class CloneVm implements AutoCloseable {
         return restored.vmgenid();
     }
 
-    /** @return the clone's {@code -uuid}, or null when {@link CloneOptions#freshUuid()} was off */
+    /**
+     * @return the clone's {@code -uuid} (what QEMU reports, not what the guest reads: its SMBIOS UUID
+     *         stays the template's), or null when {@link CloneOptions#freshUuid()} was off
+     */
     public UUID uuid() {
         return restored.uuid();
     }

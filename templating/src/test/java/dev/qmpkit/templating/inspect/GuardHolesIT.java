@@ -4,7 +4,6 @@ import static dev.qmpkit.templating.inspect.Vms.MIB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.BlockingQmpClient;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuLauncher;
@@ -143,17 +142,7 @@ class GuardHolesIT {
             System.out.println(report.render());
             BlockingQmpClient qmp = vm.qmp().blocking();
             qmp.execute("stop");
-            qmp.execute("migrate-set-capabilities", Map.of("capabilities",
-                    List.of(Map.of("capability", "x-ignore-shared", "state", true))));
-            qmp.execute("migrate", Map.of("uri", "exec:cat > '" + state + "'"));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            String status = "";
-            while (!status.equals("completed") && System.nanoTime() < deadline) {
-                JsonNode info = qmp.execute("query-migrate");
-                status = info.path("status").asText();
-                assertThat(status).isNotEqualTo("failed");
-                Thread.sleep(20);
-            }
+            Vms.saveWithIgnoreShared(qmp, state);
             long bytes = Files.size(state);
             System.out.printf("[%s] state of a guest with a 32 MiB pattern in memory-backend-ram,share=on, saved "
                     + "with x-ignore-shared: %,d bytes%n", vm.version(), bytes);

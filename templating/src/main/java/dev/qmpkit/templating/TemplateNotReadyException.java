@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * The running VM cannot serve as a template: the readiness check found at least one error
- * (e.g. RAM not in a shared file backend, vhost-user devices, release-ram on). Nothing was
- * saved. Each {@link Finding} says what is wrong and how to fix it.
+ * (e.g. RAM not in a shared file backend, {@code discard-data=on}, vhost-user devices,
+ * release-ram on). Nothing was saved. Each {@link Finding} says what is wrong and how to fix it.
  */
 public class TemplateNotReadyException extends TemplatingException {
     private static final long serialVersionUID = 1L;

@@ -11,6 +11,7 @@ import java.util.Objects;
 public class GuestBuildException extends TemplatingException {
     private static final long serialVersionUID = 1L;
 
+    /** What the user can do about it. */
     private final String fix;
 
     /**

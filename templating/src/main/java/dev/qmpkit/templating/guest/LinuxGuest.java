@@ -104,7 +104,16 @@ public record LinuxGuest(Path kernel, Path initramfs, Path dataDisk, String appe
     /** The kernel modules loaded by default (their dependencies are added). */
     public static final List<String> DEFAULT_MODULES = List.of("virtio_net", "virtio_blk");
 
-    /** Validates and copies. */
+    /**
+     * Validates and copies.
+     *
+     * @param kernel the kernel image; never null
+     * @param initramfs the initramfs; never null
+     * @param dataDisk the data disk image, or null
+     * @param append the kernel command line; never null
+     * @param kernelPackage the kernel's Debian package, or null for a kernel of the user's
+     * @param packages the Debian packages, name to version; never null
+     */
     public LinuxGuest {
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(initramfs, "initramfs");
@@ -112,18 +121,30 @@ public record LinuxGuest(Path kernel, Path initramfs, Path dataDisk, String appe
         packages = Map.copyOf(Objects.requireNonNull(packages, "packages"));
     }
 
-    /** @return a builder with the defaults: the newest 6.12 cloud kernel, a 64 MiB data disk, cache in {@link #defaultCacheDir()} */
+    /**
+     * 
+     *
+     * @return a builder with the defaults: the newest 6.12 cloud kernel, a 64 MiB data disk, cache in {@link #defaultCacheDir()}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return {@code $QMPKIT_CACHE}, or {@code ~/.cache/qmpkit} when it is unset; never null */
+    /**
+     * 
+     *
+     * @return {@code $QMPKIT_CACHE}, or {@code ~/.cache/qmpkit} when it is unset; never null
+     */
     public static Path defaultCacheDir() {
         String c = System.getenv("QMPKIT_CACHE");
         return c != null && !c.isBlank() ? Path.of(c) : Path.of(System.getProperty("user.home"), ".cache", "qmpkit");
     }
 
-    /** @return how a {@link dev.qmpkit.templating.VmDescription} boots this guest: kernel, initramfs, command line */
+    /**
+     * 
+     *
+     * @return how a {@link dev.qmpkit.templating.VmDescription} boots this guest: kernel, initramfs, command line
+     */
     public Boot boot() {
         return Boot.kernel(kernel).withInitrd(initramfs).withAppend(append);
     }
@@ -155,13 +176,19 @@ public record LinuxGuest(Path kernel, Path initramfs, Path dataDisk, String appe
         private Builder() {
         }
 
-        /** @param dir the cache folder; the guest goes to {@code dir/linux-guest}; never null @return this */
+        /**
+         * @param dir the cache folder; the guest goes to {@code dir/linux-guest}; never null
+         * @return this
+         */
         public Builder cacheDir(Path dir) {
             this.cacheDir = Objects.requireNonNull(dir, "dir");
             return this;
         }
 
-        /** @param source where Debian packages come from (default {@link PackageSource#apt()}); never null @return this */
+        /**
+         * @param source where Debian packages come from (default {@link PackageSource#apt()}); never null
+         * @return this
+         */
         public Builder packageSource(PackageSource source) {
             this.source = Objects.requireNonNull(source, "source");
             return this;
@@ -181,7 +208,10 @@ public record LinuxGuest(Path kernel, Path initramfs, Path dataDisk, String appe
             return this;
         }
 
-        /** @param name a module of the kernel package to load at boot, e.g. {@code virtio_rng}; never null @return this */
+        /**
+         * @param name a module of the kernel package to load at boot, e.g. {@code virtio_rng}; never null
+         * @return this
+         */
         public Builder module(String name) {
             Objects.requireNonNull(name, "name");
             if (!MODULE.matcher(name).matches()) {
@@ -193,7 +223,10 @@ public record LinuxGuest(Path kernel, Path initramfs, Path dataDisk, String appe
             return this;
         }
 
-        /** @param name the guest's host name (default {@code qmpkit-guest}); never null @return this */
+        /**
+         * @param name the guest's host name (default {@code qmpkit-guest}); never null
+         * @return this
+         */
         public Builder hostname(String name) {
             Objects.requireNonNull(name, "name");
             if (!HOSTNAME.matcher(name).matches()) {
@@ -235,14 +268,21 @@ public record LinuxGuest(Path kernel, Path initramfs, Path dataDisk, String appe
             return this;
         }
 
-        /** No data disk: {@link LinuxGuest#dataDisk()} is null. @return this */
+        /**
+         * No data disk: {@link LinuxGuest#dataDisk()} is null.
+         *
+         * @return this
+         */
         public Builder withoutDataDisk() {
             this.dataDiskBytes = 0;
             this.ownDataDisk = null;
             return this;
         }
 
-        /** @param image a data disk image of the user's (e.g. ext4 labelled {@value #DATA_DISK_LABEL}), used as is; never null @return this */
+        /**
+         * @param image a data disk image of the user's (e.g. ext4 labelled {@value #DATA_DISK_LABEL}), used as is; never null
+         * @return this
+         */
         public Builder dataDisk(Path image) {
             this.ownDataDisk = Objects.requireNonNull(image, "image");
             return this;
@@ -261,19 +301,28 @@ public record LinuxGuest(Path kernel, Path initramfs, Path dataDisk, String appe
             return this;
         }
 
-        /** @param initramfs the initramfs of the user's, for {@link #kernel(Path)}; never null @return this */
+        /**
+         * @param initramfs the initramfs of the user's, for {@link #kernel(Path)}; never null
+         * @return this
+         */
         public Builder initramfs(Path initramfs) {
             this.ownInitramfs = Objects.requireNonNull(initramfs, "initramfs");
             return this;
         }
 
-        /** @param append the kernel command line (default {@link #DEFAULT_APPEND}); never null @return this */
+        /**
+         * @param append the kernel command line (default {@link #DEFAULT_APPEND}); never null
+         * @return this
+         */
         public Builder append(String append) {
             this.append = Objects.requireNonNull(append, "append");
             return this;
         }
 
-        /** @param listener receives one line per step of a build (also logged at INFO); never null @return this */
+        /**
+         * @param listener receives one line per step of a build (also logged at INFO); never null
+         * @return this
+         */
         public Builder progress(Consumer<String> listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
             return this;

@@ -10,6 +10,8 @@ import dev.qmpkit.qmp.QmpCommandException;
 public class AgentCommandException extends QmpCommandException {
     private static final long serialVersionUID = 1L;
 
+    /** Where the agent is (its socket), for messages. */
+    /** Where the agent is (its socket), for messages. */
     private final String agent;
 
     /**
@@ -36,7 +38,9 @@ public class AgentCommandException extends QmpCommandException {
         this.agent = agent;
     }
 
-    /** @return where the agent is, e.g. its socket path; never null */
+    /**
+     * @return where the agent is, e.g. its socket path; never null
+     */
     public String agent() {
         return agent;
     }

@@ -19,6 +19,8 @@ public class AgentCommandUnavailableException extends AgentCommandException {
         UNSUPPORTED
     }
 
+    /** Why the command cannot run. */
+    /** Why the command cannot run. */
     private final Reason reason;
 
     /**
@@ -39,7 +41,9 @@ public class AgentCommandUnavailableException extends AgentCommandException {
         this.reason = reason;
     }
 
-    /** @return why the command is unavailable; never null */
+    /**
+     * @return why the command is unavailable; never null
+     */
     public Reason reason() {
         return reason;
     }

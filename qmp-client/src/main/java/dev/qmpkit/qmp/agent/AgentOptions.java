@@ -44,17 +44,23 @@ public final class AgentOptions {
         this.executor = b.executor;
     }
 
-    /** @return a builder with the defaults; never null */
+    /**
+     * @return a builder with the defaults; never null
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return the defaults; never null */
+    /**
+     * @return the defaults; never null
+     */
     public static AgentOptions defaults() {
         return builder().build();
     }
 
-    /** @return a builder initialised from this; never null */
+    /**
+     * @return a builder initialised from this; never null
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.commandTimeout = commandTimeout;
@@ -85,7 +91,9 @@ public final class AgentOptions {
         return syncTimeout;
     }
 
-    /** @return how long connecting to the socket may take (default 5 s); never null */
+    /**
+     * @return how long connecting to the socket may take (default 5 s); never null
+     */
     public Duration connectTimeout() {
         return connectTimeout;
     }
@@ -98,17 +106,23 @@ public final class AgentOptions {
         return execTimeout;
     }
 
-    /** @return the largest accepted message from the agent, in bytes (default {@link #DEFAULT_MAX_MESSAGE_SIZE}) */
+    /**
+     * @return the largest accepted message from the agent, in bytes (default {@link #DEFAULT_MAX_MESSAGE_SIZE})
+     */
     public int maxMessageSize() {
         return maxMessageSize;
     }
 
-    /** @return bytes per {@code guest-file-read}/{@code guest-file-write} (default {@link #DEFAULT_FILE_CHUNK_SIZE}) */
+    /**
+     * @return bytes per {@code guest-file-read}/{@code guest-file-write} (default {@link #DEFAULT_FILE_CHUNK_SIZE})
+     */
     public int fileChunkSize() {
         return fileChunkSize;
     }
 
-    /** @return borrowed I/O resources; null means {@link QmpResources#shared()} */
+    /**
+     * @return borrowed I/O resources; null means {@link QmpResources#shared()}
+     */
     public QmpResources resources() {
         return resources;
     }
@@ -135,31 +149,46 @@ public final class AgentOptions {
         private Builder() {
         }
 
-        /** @param timeout positive; never null @return this */
+        /**
+         * @param timeout positive; never null
+         * @return this
+         */
         public Builder commandTimeout(Duration timeout) {
             this.commandTimeout = positive(timeout, "commandTimeout");
             return this;
         }
 
-        /** @param timeout positive; never null @return this */
+        /**
+         * @param timeout positive; never null
+         * @return this
+         */
         public Builder syncTimeout(Duration timeout) {
             this.syncTimeout = positive(timeout, "syncTimeout");
             return this;
         }
 
-        /** @param timeout positive; never null @return this */
+        /**
+         * @param timeout positive; never null
+         * @return this
+         */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = positive(timeout, "connectTimeout");
             return this;
         }
 
-        /** @param timeout positive; never null @return this */
+        /**
+         * @param timeout positive; never null
+         * @return this
+         */
         public Builder execTimeout(Duration timeout) {
             this.execTimeout = positive(timeout, "execTimeout");
             return this;
         }
 
-        /** @param bytes at least 64 KiB @return this */
+        /**
+         * @param bytes at least 64 KiB
+         * @return this
+         */
         public Builder maxMessageSize(int bytes) {
             if (bytes < 64 * 1024) {
                 throw new IllegalArgumentException("maxMessageSize must be at least 65536 bytes, got " + bytes);
@@ -180,13 +209,19 @@ public final class AgentOptions {
             return this;
         }
 
-        /** @param resources borrowed (never closed by the client); null for the shared ones @return this */
+        /**
+         * @param resources borrowed (never closed by the client); null for the shared ones
+         * @return this
+         */
         public Builder resources(QmpResources resources) {
             this.resources = resources;
             return this;
         }
 
-        /** @param executor runs stream reads and writes of file transfers; null for the default pool @return this */
+        /**
+         * @param executor runs stream reads and writes of file transfers; null for the default pool
+         * @return this
+         */
         public Builder executor(Executor executor) {
             this.executor = executor;
             return this;

@@ -40,17 +40,24 @@ public final class ExecRequest {
         return builder(program).args(args).build();
     }
 
-    /** @param program a path, or a name looked up on the agent's {@code PATH}; never null or blank @return a builder */
+    /**
+     * @param program a path, or a name looked up on the agent's {@code PATH}; never null or blank
+     * @return a builder
+     */
     public static Builder builder(String program) {
         return new Builder(program);
     }
 
-    /** @return the program; never null */
+    /**
+     * @return the program; never null
+     */
     public String program() {
         return program;
     }
 
-    /** @return its arguments; never null, unmodifiable */
+    /**
+     * @return its arguments; never null, unmodifiable
+     */
     public List<String> args() {
         return args;
     }
@@ -63,17 +70,23 @@ public final class ExecRequest {
         return env;
     }
 
-    /** @return a copy of what the program reads on standard input, or null for none */
+    /**
+     * @return a copy of what the program reads on standard input, or null for none
+     */
     public byte[] input() {
         return input == null ? null : input.clone();
     }
 
-    /** @return whether standard output and error are captured (default true) */
+    /**
+     * @return whether standard output and error are captured (default true)
+     */
     public boolean captureOutput() {
         return captureOutput;
     }
 
-    /** @return how long to wait for the program to exit, or null for {@link AgentOptions#execTimeout()} */
+    /**
+     * @return how long to wait for the program to exit, or null for {@link AgentOptions#execTimeout()}
+     */
     public Duration timeout() {
         return timeout;
     }
@@ -103,12 +116,18 @@ public final class ExecRequest {
             this.program = program;
         }
 
-        /** @param args arguments to append; never null, no null element @return this */
+        /**
+         * @param args arguments to append; never null, no null element
+         * @return this
+         */
         public Builder args(String... args) {
             return args(Arrays.asList(args));
         }
 
-        /** @param args arguments to append; never null, no null element @return this */
+        /**
+         * @param args arguments to append; never null, no null element
+         * @return this
+         */
         public Builder args(List<String> args) {
             for (String a : args) {
                 this.args.add(Objects.requireNonNull(a, "argument"));
@@ -138,7 +157,10 @@ public final class ExecRequest {
             return this;
         }
 
-        /** @param variables variables to add, as {@link #env(String, String)}; never null @return this */
+        /**
+         * @param variables variables to add, as {@link #env(String, String)}; never null
+         * @return this
+         */
         public Builder env(Map<String, String> variables) {
             variables.forEach(this::env);
             if (env == null) {
@@ -147,25 +169,37 @@ public final class ExecRequest {
             return this;
         }
 
-        /** @param bytes standard input, copied; null for none @return this */
+        /**
+         * @param bytes standard input, copied; null for none
+         * @return this
+         */
         public Builder input(byte[] bytes) {
             this.input = bytes == null ? null : bytes.clone();
             return this;
         }
 
-        /** @param text standard input, encoded as UTF-8; null for none @return this */
+        /**
+         * @param text standard input, encoded as UTF-8; null for none
+         * @return this
+         */
         public Builder input(String text) {
             this.input = text == null ? null : text.getBytes(StandardCharsets.UTF_8);
             return this;
         }
 
-        /** @param capture whether to capture standard output and error (default true) @return this */
+        /**
+         * @param capture whether to capture standard output and error (default true)
+         * @return this
+         */
         public Builder captureOutput(boolean capture) {
             this.captureOutput = capture;
             return this;
         }
 
-        /** @param timeout how long to wait for the exit, positive; null for the client's default @return this */
+        /**
+         * @param timeout how long to wait for the exit, positive; null for the client's default
+         * @return this
+         */
         public Builder timeout(Duration timeout) {
             if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
                 throw new IllegalArgumentException("timeout must be positive, got " + timeout);
@@ -174,7 +208,9 @@ public final class ExecRequest {
             return this;
         }
 
-        /** @return the request; never null */
+        /**
+         * @return the request; never null
+         */
         public ExecRequest build() {
             return new ExecRequest(this);
         }

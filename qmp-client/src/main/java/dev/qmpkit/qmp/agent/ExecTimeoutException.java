@@ -13,6 +13,8 @@ import java.time.Duration;
 public class ExecTimeoutException extends QmpTimeoutException {
     private static final long serialVersionUID = 1L;
 
+    /** The program's process id in the guest, for a later {@code execStatus}. */
+    /** The program's process id in the guest, for a later {@code execStatus}. */
     private final long guestPid;
 
     /**
@@ -25,7 +27,9 @@ public class ExecTimeoutException extends QmpTimeoutException {
         this.guestPid = guestPid;
     }
 
-    /** @return the program's process id in the guest */
+    /**
+     * @return the program's process id in the guest
+     */
     public long guestPid() {
         return guestPid;
     }

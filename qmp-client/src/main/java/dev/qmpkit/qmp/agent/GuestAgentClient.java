@@ -71,10 +71,14 @@ public interface GuestAgentClient extends AutoCloseable {
         return open(socket, AgentOptions.defaults());
     }
 
-    /** @return the agent's socket; never null */
+    /**
+     * @return the agent's socket; never null
+     */
     Path socket();
 
-    /** @return the options; never null */
+    /**
+     * @return the options; never null
+     */
     AgentOptions options();
 
     /**
@@ -114,10 +118,14 @@ public interface GuestAgentClient extends AutoCloseable {
      */
     CompletableFuture<Void> awaitAgent(Duration timeout);
 
-    /** @return completed when the agent answered {@code guest-ping} */
+    /**
+     * @return completed when the agent answered {@code guest-ping}
+     */
     CompletableFuture<Void> ping();
 
-    /** @return the agent's version and commands ({@code guest-info}) */
+    /**
+     * @return the agent's version and commands ({@code guest-info})
+     */
     CompletableFuture<GuestAgentInfo> info();
 
     /**
@@ -129,7 +137,9 @@ public interface GuestAgentClient extends AutoCloseable {
      */
     CompletableFuture<Long> guestSync(long id);
 
-    /** @return the guest's system time ({@code guest-get-time}) */
+    /**
+     * @return the guest's system time ({@code guest-get-time})
+     */
     CompletableFuture<Instant> getTime();
 
     /**
@@ -141,7 +151,9 @@ public interface GuestAgentClient extends AutoCloseable {
      */
     CompletableFuture<Void> setTime(Instant time);
 
-    /** @return completed when the guest set its system time from its hardware clock ({@code guest-set-time} without a time) */
+    /**
+     * @return completed when the guest set its system time from its hardware clock ({@code guest-set-time} without a time)
+     */
     CompletableFuture<Void> setTimeFromHardwareClock();
 
     /**
@@ -246,22 +258,36 @@ public interface GuestAgentClient extends AutoCloseable {
      */
     CompletableFuture<GuestFileSeek> fileSeek(long handle, long offset, GuestFileSeek.Whence whence);
 
-    /** @param handle from {@link #fileOpen} @return completed when flushed ({@code guest-file-flush}) */
+    /**
+     * @param handle from {@link #fileOpen}
+     * @return completed when flushed ({@code guest-file-flush})
+     */
     CompletableFuture<Void> fileFlush(long handle);
 
-    /** @param handle from {@link #fileOpen} @return completed when closed ({@code guest-file-close}) */
+    /**
+     * @param handle from {@link #fileOpen}
+     * @return completed when closed ({@code guest-file-close})
+     */
     CompletableFuture<Void> fileClose(long handle);
 
-    /** @return the guest's network interfaces ({@code guest-network-get-interfaces}) */
+    /**
+     * @return the guest's network interfaces ({@code guest-network-get-interfaces})
+     */
     CompletableFuture<List<GuestNetworkInterface>> networkInterfaces();
 
-    /** @return the guest's operating system ({@code guest-get-osinfo}) */
+    /**
+     * @return the guest's operating system ({@code guest-get-osinfo})
+     */
     CompletableFuture<GuestOsInfo> osInfo();
 
-    /** @return the guest's host name ({@code guest-get-host-name}) */
+    /**
+     * @return the guest's host name ({@code guest-get-host-name})
+     */
     CompletableFuture<String> hostName();
 
-    /** @return whether the agent froze the guest's file systems ({@code guest-fsfreeze-status}) */
+    /**
+     * @return whether the agent froze the guest's file systems ({@code guest-fsfreeze-status})
+     */
     CompletableFuture<FsFreezeStatus> fsfreezeStatus();
 
     /**
@@ -272,7 +298,9 @@ public interface GuestAgentClient extends AutoCloseable {
      */
     CompletableFuture<Integer> fsfreezeFreeze();
 
-    /** @return the number of file systems thawed ({@code guest-fsfreeze-thaw}) */
+    /**
+     * @return the number of file systems thawed ({@code guest-fsfreeze-thaw})
+     */
     CompletableFuture<Integer> fsfreezeThaw();
 
     /**
@@ -288,7 +316,9 @@ public interface GuestAgentClient extends AutoCloseable {
      */
     CompletableFuture<Void> shutdown(ShutdownMode mode);
 
-    /** @return a blocking view of this client; never null */
+    /**
+     * @return a blocking view of this client; never null
+     */
     BlockingGuestAgent blocking();
 
     /**

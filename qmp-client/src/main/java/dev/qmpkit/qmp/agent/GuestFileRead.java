@@ -8,7 +8,12 @@ package dev.qmpkit.qmp.agent;
  */
 public record GuestFileRead(byte[] data, boolean eof) {
 
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param data the bytes read (the array belongs to the record); never null
+     * @param eof whether the end of the file was reached
+     */
     public GuestFileRead {
         data = data == null ? new byte[0] : data;
     }

@@ -17,7 +17,9 @@ public record GuestFileSeek(long position, boolean eof) {
         /** From the end of the file. */
         END;
 
-        /** @return the agent's name, e.g. {@code set}; never null */
+        /**
+         * @return the agent's name, e.g. {@code set}; never null
+         */
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }

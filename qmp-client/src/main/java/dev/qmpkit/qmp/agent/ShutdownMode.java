@@ -11,7 +11,9 @@ public enum ShutdownMode {
     /** Reboot. */
     REBOOT;
 
-    /** @return the name the agent expects, e.g. {@code powerdown}; never null */
+    /**
+     * @return the name the agent expects, e.g. {@code powerdown}; never null
+     */
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -90,6 +90,7 @@ public record VmDescription(
      *                         immutable. Options that change RAM or the machine ({@code -mem-path},
      *                         {@code -mem-prealloc}, {@code -m}, {@code -machine}, {@code -numa},
      *                         {@code -incoming}) are refused: use the builder
+     * @param maxMemoryBytes the most RAM the guest may reach with memory devices ({@code -m maxmem=}); 0 for none beyond the DIMMs
      */
     public VmDescription {
         Objects.requireNonNull(machineType, "machineType");

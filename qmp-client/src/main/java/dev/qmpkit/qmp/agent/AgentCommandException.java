@@ -11,7 +11,6 @@ public class AgentCommandException extends QmpCommandException {
     private static final long serialVersionUID = 1L;
 
     /** Where the agent is (its socket), for messages. */
-    /** Where the agent is (its socket), for messages. */
     private final String agent;
 
     /**

@@ -20,7 +20,6 @@ public class AgentCommandUnavailableException extends AgentCommandException {
     }
 
     /** Why the command cannot run. */
-    /** Why the command cannot run. */
     private final Reason reason;
 
     /**

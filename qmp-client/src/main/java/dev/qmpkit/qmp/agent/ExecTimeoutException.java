@@ -14,7 +14,6 @@ public class ExecTimeoutException extends QmpTimeoutException {
     private static final long serialVersionUID = 1L;
 
     /** The program's process id in the guest, for a later {@code execStatus}. */
-    /** The program's process id in the guest, for a later {@code execStatus}. */
     private final long guestPid;
 
     /**

@@ -53,6 +53,7 @@ public record MemoryBackend(
      * @param discardData whether the file's data is discarded at exit ({@code discard-data}); null unless file
      * @param role what the backend provides to the guest; never null
      * @param usedBy who uses it, e.g. {@code /machine}, {@code numa}, or the memory device's QOM path or id; null when unused
+     * @param origin where it came from ({@code -object}, or QEMU's own for {@code -m} or {@code -mem-path}); never null
      */
     public MemoryBackend {
         Objects.requireNonNull(id, "id");

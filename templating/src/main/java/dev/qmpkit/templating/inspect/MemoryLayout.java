@@ -37,6 +37,7 @@ public record MemoryLayout(
      * @param baseMemory boot RAM in bytes ({@code query-memory-size-summary} base-memory)
      * @param pluggedMemory RAM in memory devices in bytes (DIMMs, virtio-mem), 0 when none
      * @param romPropertySupported whether this QEMU's {@code memory-backend-file} has a {@code rom} property (8.2+)
+     * @param ignoreSharedNeedsNamedFile whether {@code x-ignore-shared} skips only shared RAM backed by a named file (8.1+)
      */
     public MemoryLayout {
         backends = List.copyOf(Objects.requireNonNull(backends, "backends"));

@@ -505,8 +505,11 @@ class TemplatingIT {
     void releaseRamIsRefusedOnAClone(QemuBinary qemu) throws Exception {
         Template t = saved(qemu).template();
         try (CloneVm c = t.startClone(CloneOptions.builder().resume(false).build())) {
+            // A templating refusal, caught with the rest of them; not a QMP error (QEMU was not asked).
             assertThatThrownBy(() -> c.setMigrationCapabilities(Map.of("release-ram", true)))
                     .isInstanceOf(UnsafeCapabilityException.class)
+                    .isInstanceOf(TemplatingException.class)
+                    .isNotInstanceOf(dev.qmpkit.qmp.QmpException.class)
                     .hasMessageContaining("release-ram");
             assertThat(Futures.await(c.qmp().execute("query-migrate-capabilities")).findValues("capability")
                     .stream().map(n -> n.asText()).toList()).contains("release-ram");

@@ -1,13 +1,16 @@
 package dev.qmpkit.templating.inspect;
 
-import dev.qmpkit.qmp.QmpException;
+import dev.qmpkit.templating.TemplatingException;
 import java.util.Objects;
 
 /**
  * Refusal to enable a migration capability that would break VM templating, raised by
- * {@link MigrationCapabilityGuard} before anything is sent to QEMU.
+ * {@link MigrationCapabilityGuard} before anything is sent to QEMU. A templating refusal, not a
+ * QMP error: QEMU was not asked and would have accepted, so it is a {@link TemplatingException}
+ * (catch that to handle every refusal of the templating guards), never a
+ * {@link dev.qmpkit.qmp.QmpException}.
  */
-public class UnsafeCapabilityException extends QmpException {
+public class UnsafeCapabilityException extends TemplatingException {
     private static final long serialVersionUID = 1L;
 
     /** The refused capability. */

@@ -237,8 +237,8 @@ public final class CloneWorkflow {
         if (e instanceof Error err) {
             throw err;
         }
-        if (e instanceof TemplatingException || e instanceof UnsafeCapabilityException) {
-            return (RuntimeException) e;
+        if (e instanceof TemplatingException te) {
+            return te;
         }
         return failure(s.template, step, (RuntimeException) e, stderr);
     }

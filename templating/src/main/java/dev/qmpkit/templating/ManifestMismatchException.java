@@ -4,29 +4,53 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * A template cannot be cloned as it is: a file is missing or has the wrong size or checksum,
- * the QEMU that would run the clone differs from the one that saved the template, or the
- * manifest's machine type or memory sizes do not match what was saved. Detected before any
- * clone is launched, so no clone ever runs on a wrong base.
+ * A template's files, or the QEMU that would run its clone, do not match its manifest: a file
+ * is missing, unreadable, or has another size or checksum than at the save, the state file is
+ * not the migration stream of the manifest's machine type, a RAM file changed after a save
+ * without RAM checksums, or the QEMU version differs. The manifest itself is intact (an edited
+ * manifest is a {@link ManifestCorruptException}). Detected before any clone is launched, so no
+ * clone ever runs on a wrong base. {@link #kind()} says what differs, {@link #file()} where.
  */
 public class ManifestMismatchException extends TemplatingException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
-    /** What differs, e.g. {@code sha256} or {@code size}. */
-    private final String what;
+    /** What differs. */
+    private final Kind kind;
+
+    /** What does not match the manifest. */
+    public enum Kind {
+        /** A RAM or state file is missing, or its attributes cannot be read. */
+        MISSING,
+        /** A RAM or state file cannot be read to hash it. */
+        UNREADABLE,
+        /** A RAM or state file has another size than the manifest records. */
+        SIZE,
+        /** A RAM or state file has another SHA-256 than the manifest records. */
+        SHA256,
+        /**
+         * A RAM file was modified after the save and cannot be verified: the template was saved
+         * with {@link SaveOptions.RamChecksum#NONE} and its checksums were not recorded since.
+         */
+        NO_RAM_CHECKSUM,
+        /** The state file is not a QEMU migration stream. */
+        NOT_A_MIGRATION_STREAM,
+        /** The state file was saved on another machine type than the manifest records. */
+        MACHINE_TYPE,
+        /** The QEMU that would run the clone is another version than the one that saved the template. */
+        QEMU_VERSION
+    }
 
     /**
-     * @param file the file that does not match (a RAM file, the state file, the manifest, the
-     *             QEMU binary); never null
-     * @param what a short key for what differs, e.g. {@code machineType}, {@code size},
-     *             {@code sha256}, {@code qemuVersion}; never null
+     * @param file the file that does not match (a RAM file, the state file, the QEMU binary);
+     *             never null
+     * @param kind what differs; never null
      * @param message the expected and actual values, the QEMU version and the fix; never null
      */
-    public ManifestMismatchException(Path file, String what, String message) {
+    public ManifestMismatchException(Path file, Kind kind, String message) {
         super(message);
         this.file = Objects.requireNonNull(file, "file");
-        this.what = Objects.requireNonNull(what, "what");
+        this.kind = Objects.requireNonNull(kind, "kind");
     }
 
     /** @return the file that does not match; never null (null only after deserialisation) */
@@ -34,8 +58,8 @@ public class ManifestMismatchException extends TemplatingException {
         return file;
     }
 
-    /** @return what differs, e.g. {@code machineType}, {@code size}, {@code sha256}; never null */
-    public String what() {
-        return what;
+    /** @return what differs; never null */
+    public Kind kind() {
+        return kind;
     }
 }

@@ -45,9 +45,12 @@ public final class Template {
      * @param directory a template directory; never null
      * @return the template
      * @throws ManifestCorruptException when the manifest is missing (the save never finished),
-     *         unreadable or was edited
-     * @throws ManifestMismatchException when the manifest contradicts itself (e.g. a backend
-     *         size that differs from the description's)
+     *         unreadable, of a format this SDK does not read, edited after the save (whatever
+     *         field: the fingerprint is checked first) or contradicts itself; see
+     *         {@link ManifestCorruptException#reason()}
+     * @throws ManifestMismatchException when the manifest is intact but a file is missing or has
+     *         another size, or the state file holds another machine type; see
+     *         {@link ManifestMismatchException#kind()}
      */
     public static Template open(Path directory) {
         return Templating.defaults().openTemplate(directory);
@@ -112,10 +115,10 @@ public final class Template {
      * compares with the manifest. Reads every byte (about 1-3 s per GiB).
      *
      * @throws ManifestMismatchException naming the file whose checksum differs
-     *         ({@link ManifestMismatchException#what()} {@code sha256}), or, before reading
-     *         anything, a file whose checksum was never recorded (the template was saved with
-     *         {@link SaveOptions.RamChecksum#NONE}; {@code what()} {@code noRamChecksum}): record
-     *         them with {@link #recordRamChecksums()}
+     *         ({@link ManifestMismatchException.Kind#SHA256}), or, before reading anything, a file
+     *         whose checksum was never recorded (the template was saved with
+     *         {@link SaveOptions.RamChecksum#NONE}; {@link ManifestMismatchException.Kind#NO_RAM_CHECKSUM}):
+     *         record them with {@link #recordRamChecksums()}
      */
     public void verifyRamFiles() {
         TemplateChecks.verifyRamChecksums(this);
@@ -138,8 +141,10 @@ public final class Template {
      * @return the template with the updated manifest (this object is immutable and keeps its
      *         manifest); never null
      * @throws ManifestMismatchException when a RAM file was modified after the save
-     *         ({@code what()} {@code noRamChecksum}), or the directory fails {@link #open}'s checks
-     * @throws ManifestCorruptException when the manifest on disk is unreadable or was edited
+     *         ({@link ManifestMismatchException.Kind#NO_RAM_CHECKSUM}), or a file fails
+     *         {@link #open}'s checks
+     * @throws ManifestCorruptException when the manifest on disk is missing, unreadable, edited or
+     *         inconsistent
      * @throws TemplatingException when the manifest cannot be rewritten (it is left as it was)
      */
     public Template recordRamChecksums() {

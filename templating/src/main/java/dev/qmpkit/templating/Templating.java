@@ -137,8 +137,10 @@ public final class Templating implements AutoCloseable {
      *
      * @param directory a template directory; never null
      * @return the template
-     * @throws ManifestCorruptException when the manifest is missing, unreadable or was edited
-     * @throws ManifestMismatchException when the manifest contradicts itself
+     * @throws ManifestCorruptException when the manifest is missing, unreadable, edited or
+     *         contradicts itself ({@link ManifestCorruptException#reason()})
+     * @throws ManifestMismatchException when the manifest is intact but a file differs from it
+     *         ({@link ManifestMismatchException#kind()})
      */
     public Template openTemplate(Path directory) {
         Objects.requireNonNull(directory, "directory");

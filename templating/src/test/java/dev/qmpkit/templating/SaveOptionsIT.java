@@ -112,7 +112,7 @@ class SaveOptionsIT {
     void verifyRamFiles_saysNoChecksumWasRecordedAndHowToGetOne(QemuBinary qemu) throws Exception {
         Template t = saved(qemu).template();
         assertThatThrownBy(t::verifyRamFiles).isInstanceOf(ManifestMismatchException.class)
-                .satisfies(e -> assertThat(((ManifestMismatchException) e).what()).isEqualTo("noRamChecksum"))
+                .satisfies(e -> assertThat(((ManifestMismatchException) e).kind()).isEqualTo(ManifestMismatchException.Kind.NO_RAM_CHECKSUM))
                 .satisfies(e -> assertThat(((ManifestMismatchException) e).file()).isEqualTo(ramFile(t)))
                 .hasMessageContaining("no checksum was recorded")
                 .hasMessageContaining("Template.recordRamChecksums()")
@@ -131,7 +131,7 @@ class SaveOptionsIT {
         Template touched = Template.open(copy);
         long before = ProcessHandle.current().descendants().count();
         assertThatThrownBy(touched::startClone).isInstanceOf(ManifestMismatchException.class)
-                .satisfies(e -> assertThat(((ManifestMismatchException) e).what()).isEqualTo("noRamChecksum"))
+                .satisfies(e -> assertThat(((ManifestMismatchException) e).kind()).isEqualTo(ManifestMismatchException.Kind.NO_RAM_CHECKSUM))
                 .hasMessageContaining(ram.toString())
                 .hasMessageContaining("modified")
                 .hasMessageContaining("cannot be verified: no checksum was recorded")
@@ -141,7 +141,7 @@ class SaveOptionsIT {
         assertThat(ProcessHandle.current().descendants().count()).as("no QEMU launched").isEqualTo(before);
         // Recording the checksums now would bless whatever the file holds: refused too.
         assertThatThrownBy(touched::recordRamChecksums).isInstanceOf(ManifestMismatchException.class)
-                .satisfies(e -> assertThat(((ManifestMismatchException) e).what()).isEqualTo("noRamChecksum"));
+                .satisfies(e -> assertThat(((ManifestMismatchException) e).kind()).isEqualTo(ManifestMismatchException.Kind.NO_RAM_CHECKSUM));
         assertThat(Template.open(copy).hasRamChecksums()).isFalse();
     }
 

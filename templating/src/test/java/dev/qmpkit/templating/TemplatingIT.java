@@ -524,35 +524,61 @@ class TemplatingIT {
         }
     }
 
+    /**
+     * An edited manifest is a {@link ManifestCorruptException} (reason EDITED), whatever field
+     * was edited, as the javadocs of {@link Template}, {@link ManifestCorruptException} and
+     * {@link TemplatingException} say; re-signed by another tool, a self-contradiction is still
+     * corrupt (INCONSISTENT), and an intact manifest whose files differ is a
+     * {@link ManifestMismatchException} with its kind.
+     */
     @ParameterizedTest
     @MethodSource("qemus")
     void editedManifestIsRefusedBeforeAnyQemuIsLaunched(QemuBinary qemu) throws Exception {
         Template t = saved(qemu).template();
         ObjectMapper json = new ObjectMapper();
         for (String edit : List.of("machineType", "size")) {
-            Path copy = Files.createDirectories(tmp.resolve("edited-" + edit + "-" + t.manifest().qemu().version()));
-            try (Stream<Path> files = Files.list(t.directory())) {
-                for (Path f : files.toList()) {
-                    Files.createSymbolicLink(copy.resolve(f.getFileName()), f);
+            for (boolean resigned : List.of(false, true)) {
+                Path copy = Files.createDirectories(tmp.resolve("edited-" + edit + "-" + resigned + "-"
+                        + t.manifest().qemu().version()));
+                try (Stream<Path> files = Files.list(t.directory())) {
+                    for (Path f : files.toList()) {
+                        Files.createSymbolicLink(copy.resolve(f.getFileName()), f);
+                    }
                 }
+                Files.delete(copy.resolve(TemplateManifest.FILE_NAME));
+                ObjectNode m = (ObjectNode) json.readTree(t.directory().resolve(TemplateManifest.FILE_NAME).toFile());
+                if (edit.equals("machineType")) {
+                    m.put("machineType", "pc");
+                    ((ObjectNode) m.get("description")).put("machineType", "pc");
+                } else {
+                    ((ObjectNode) m.get("backends").get(0)).put("sizeBytes", RAM * 2);
+                    ((ObjectNode) m.get("description").get("ramBackends").get(0)).put("sizeBytes", RAM * 2);
+                }
+                if (resigned) {
+                    m.put("fingerprint", dev.qmpkit.templating.internal.ManifestIo.fingerprint(
+                            json.treeToValue(m, TemplateManifest.class)));
+                }
+                json.writeValue(copy.resolve(TemplateManifest.FILE_NAME).toFile(), m);
+                long before = ProcessHandle.current().descendants().count();
+                var refused = assertThatThrownBy(() -> Template.open(copy).startClone())
+                        .hasMessageContaining(t.manifest().qemu().version())
+                        .hasMessageContaining("Fix:");
+                if (!resigned) {
+                    refused.isInstanceOfSatisfying(ManifestCorruptException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ManifestCorruptException.Reason.EDITED))
+                            .hasMessageContaining("was modified after the save");
+                } else if (edit.equals("machineType")) {
+                    // q35's state, a manifest that says pc throughout: it contradicts its resolved type.
+                    refused.isInstanceOfSatisfying(ManifestCorruptException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ManifestCorruptException.Reason.INCONSISTENT));
+                } else {
+                    refused.isInstanceOfSatisfying(ManifestMismatchException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(ManifestMismatchException.Kind.SIZE);
+                        assertThat(e.file()).isEqualTo(copy.resolve(t.manifest().backends().get(0).file()));
+                    });
+                }
+                assertThat(ProcessHandle.current().descendants().count()).as("no QEMU launched").isEqualTo(before);
             }
-            Files.delete(copy.resolve(TemplateManifest.FILE_NAME));
-            ObjectNode m = (ObjectNode) json.readTree(t.directory().resolve(TemplateManifest.FILE_NAME).toFile());
-            if (edit.equals("machineType")) {
-                m.put("machineType", "pc");
-                ((ObjectNode) m.get("description")).put("machineType", "pc");
-            } else {
-                ((ObjectNode) m.get("backends").get(0)).put("sizeBytes", RAM * 2);
-                ((ObjectNode) m.get("description").get("ramBackends").get(0)).put("sizeBytes", RAM * 2);
-            }
-            json.writeValue(copy.resolve(TemplateManifest.FILE_NAME).toFile(), m);
-            long before = ProcessHandle.current().descendants().count();
-            assertThatThrownBy(() -> Template.open(copy).startClone())
-                    .isInstanceOf(ManifestMismatchException.class)
-                    .satisfies(e -> assertThat(((ManifestMismatchException) e).what()).isEqualTo(edit))
-                    .hasMessageContaining(t.manifest().qemu().version())
-                    .hasMessageContaining("Fix:");
-            assertThat(ProcessHandle.current().descendants().count()).as("no QEMU launched").isEqualTo(before);
         }
     }
 

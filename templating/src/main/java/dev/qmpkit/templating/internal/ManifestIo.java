@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.templating.ManifestCorruptException;
+import dev.qmpkit.templating.ManifestCorruptException.Reason;
 import dev.qmpkit.templating.TemplateManifest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,17 +53,17 @@ public final class ManifestIo {
         try {
             m = MAPPER.readValue(Files.readAllBytes(file), TemplateManifest.class);
         } catch (NoSuchFileException e) {
-            throw new ManifestCorruptException(file, "no " + TemplateManifest.FILE_NAME + " in " + dir
+            throw new ManifestCorruptException(file, Reason.MISSING, "no " + TemplateManifest.FILE_NAME + " in " + dir
                     + ": this is not a template directory, or its save did not finish (a save writes the manifest "
                     + "last, so an interrupted save leaves none). Save the template again.", e);
         } catch (IOException e) {
-            throw new ManifestCorruptException(file, "cannot read template manifest " + file + ": " + e.getMessage()
-                    + ". Fix: restore the file, or save the template again.", e);
+            throw new ManifestCorruptException(file, Reason.UNREADABLE, "cannot read template manifest " + file
+                    + ": " + e.getMessage() + ". Fix: restore the file, or save the template again.", e);
         }
         if (m.formatVersion() != TemplateManifest.FORMAT_VERSION) {
-            throw new ManifestCorruptException(file, "template manifest " + file + " has format version "
-                    + m.formatVersion() + "; this SDK reads version " + TemplateManifest.FORMAT_VERSION
-                    + ". Fix: save the template again with this SDK.", null);
+            throw new ManifestCorruptException(file, Reason.UNSUPPORTED_FORMAT, "template manifest " + file
+                    + " has format version " + m.formatVersion() + "; this SDK reads version "
+                    + TemplateManifest.FORMAT_VERSION + ". Fix: save the template again with this SDK.", null);
         }
         TemplateChecks.verifyManifest(dir, m);
         return m;

@@ -2,7 +2,10 @@ package dev.qmpkit.templating.internal;
 
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuVersionProbe;
+import dev.qmpkit.templating.ManifestCorruptException;
+import dev.qmpkit.templating.ManifestCorruptException.Reason;
 import dev.qmpkit.templating.ManifestMismatchException;
+import dev.qmpkit.templating.ManifestMismatchException.Kind;
 import dev.qmpkit.templating.RamBackend;
 import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateManifest;
@@ -27,8 +30,6 @@ import org.slf4j.LoggerFactory;
 public final class TemplateChecks {
 
     private static final Logger LOG = LoggerFactory.getLogger(TemplateChecks.class);
-    /** {@link ManifestMismatchException#what()} of a RAM file that cannot be verified for want of a checksum. */
-    public static final String NO_RAM_CHECKSUM = "noRamChecksum";
     private static final String RESAVE = " Fix: restore the template directory as it was saved, or save the template again.";
 
     /**
@@ -43,46 +44,54 @@ public final class TemplateChecks {
      */
     private final Set<String> verifiedRamFiles = ConcurrentHashMap.newKeySet();
 
-    /** Consistency of a manifest with itself and with the files, plus its fingerprint. */
+    /**
+     * The checks of {@link dev.qmpkit.templating.Template#open}: first the manifest itself
+     * (fingerprint, then consistency: {@link ManifestCorruptException}), then the files against it
+     * (sizes, the machine type in the state file: {@link ManifestMismatchException}). The
+     * fingerprint comes first so that any edit of the manifest is reported as one, whichever
+     * field was changed.
+     */
     public static void verifyManifest(Path dir, TemplateManifest m) {
         Path manifestFile = dir.resolve(TemplateManifest.FILE_NAME);
         String qemu = " (template saved by QEMU " + m.qemu().version() + ")";
+        String expected = ManifestIo.fingerprint(m);
+        if (!expected.equals(m.fingerprint())) {
+            throw new ManifestCorruptException(manifestFile, Reason.EDITED, "template manifest " + manifestFile
+                    + " was modified after the save (its fingerprint no longer matches its contents)" + qemu
+                    + ". A clone is refused, because an edited manifest may describe a machine other than the one "
+                    + "saved." + RESAVE, null);
+        }
+        String inconsistent = " although its fingerprint matches" + qemu + ": it was not written by a save."
+                + RESAVE;
         if (!m.machineType().equals(m.description().machineType())) {
-            throw new ManifestMismatchException(manifestFile, "machineType", "template manifest " + manifestFile
+            throw new ManifestCorruptException(manifestFile, Reason.INCONSISTENT, "template manifest " + manifestFile
                     + " names machine type '" + m.machineType() + "' but its VM description says '"
-                    + m.description().machineType() + "'" + qemu + "; the manifest was edited." + RESAVE);
+                    + m.description().machineType() + "'" + inconsistent, null);
         }
         if (!machineTypeMatches(m.machineType(), m.resolvedMachineType())) {
-            throw new ManifestMismatchException(manifestFile, "machineType", "template manifest " + manifestFile
-                    + " names machine type '" + m.machineType() + "' but the template was saved on '"
-                    + m.resolvedMachineType() + "'" + qemu + "; a clone would fail with 'Machine type received is "
-                    + m.resolvedMachineType() + "'." + RESAVE);
+            throw new ManifestCorruptException(manifestFile, Reason.INCONSISTENT, "template manifest " + manifestFile
+                    + " names machine type '" + m.machineType() + "' but records the resolved type '"
+                    + m.resolvedMachineType() + "'; a clone would fail with 'Machine type received is "
+                    + m.resolvedMachineType() + "'," + inconsistent, null);
         }
         List<RamBackend> described = m.description().ramBackends();
         if (described.size() != m.backends().size()) {
-            throw new ManifestMismatchException(manifestFile, "backends", "template manifest " + manifestFile
+            throw new ManifestCorruptException(manifestFile, Reason.INCONSISTENT, "template manifest " + manifestFile
                     + " lists " + m.backends().size() + " RAM files but its description has " + described.size()
-                    + " memory backends" + qemu + "." + RESAVE);
+                    + " memory backends," + inconsistent, null);
         }
         for (int i = 0; i < described.size(); i++) {
             RamBackend d = described.get(i);
             BackendFile f = m.backends().get(i);
             if (!d.id().equals(f.id()) || d.kind() != f.kind() || d.sizeBytes() != f.sizeBytes()) {
-                throw new ManifestMismatchException(manifestFile, "size", "template manifest " + manifestFile
-                        + " records RAM backend '" + f.id() + "' (" + f.kind() + ", " + f.sizeBytes()
+                throw new ManifestCorruptException(manifestFile, Reason.INCONSISTENT, "template manifest "
+                        + manifestFile + " records RAM backend '" + f.id() + "' (" + f.kind() + ", " + f.sizeBytes()
                         + " bytes) but its description has '" + d.id() + "' (" + d.kind() + ", " + d.sizeBytes()
-                        + " bytes)" + qemu + "; the manifest was edited." + RESAVE);
+                        + " bytes)," + inconsistent, null);
             }
         }
         checkFiles(dir, m);
         checkStateMachineType(dir, m);
-        String expected = ManifestIo.fingerprint(m);
-        if (!expected.equals(m.fingerprint())) {
-            throw new ManifestMismatchException(manifestFile, "fingerprint", "template manifest " + manifestFile
-                    + " was modified after the save (its fingerprint no longer matches its contents)" + qemu
-                    + ". A clone is refused, because an edited manifest may describe a machine other than the one "
-                    + "saved." + RESAVE);
-        }
     }
 
     /**
@@ -98,7 +107,7 @@ public final class TemplateChecks {
         Path state = dir.resolve(m.state().file());
         String sha = sha256(state, "template state");
         if (!sha.equals(m.state().sha256())) {
-            throw new ManifestMismatchException(state, "sha256", "template state file " + state
+            throw new ManifestMismatchException(state, Kind.SHA256, "template state file " + state
                     + " has SHA-256 " + sha + " but the manifest recorded " + m.state().sha256()
                     + " (saved by QEMU " + m.qemu().version() + "): the file changed after the save." + RESAVE);
         }
@@ -106,7 +115,7 @@ public final class TemplateChecks {
         checkRamFilesUntouched(t);
         String version = QemuVersionProbe.probe(binary).version().toString();
         if (!version.equals(m.qemu().version())) {
-            throw new ManifestMismatchException(binary.executable(), "qemuVersion", "template " + dir
+            throw new ManifestMismatchException(binary.executable(), Kind.QEMU_VERSION, "template " + dir
                     + " was saved by QEMU " + m.qemu().version() + " (" + m.qemu().executable() + ") but the clone "
                     + "would run QEMU " + version + " (" + binary.executable() + "). Device state is only guaranteed "
                     + "to load on the QEMU that saved it. Fix: clone with the template's QEMU "
@@ -150,7 +159,7 @@ public final class TemplateChecks {
         for (BackendFile b : t.manifest().backends()) {
             Path f = t.directory().resolve(b.file());
             if (b.sha256() == null) {
-                throw new ManifestMismatchException(f, NO_RAM_CHECKSUM, "cannot verify template RAM file " + f
+                throw new ManifestMismatchException(f, Kind.NO_RAM_CHECKSUM, "cannot verify template RAM file " + f
                         + " (backend '" + b.id() + "'): no checksum was recorded, because the template was saved with "
                         + "SaveOptions.RamChecksum.NONE (QEMU " + t.manifest().qemu().version() + "). Fix: record "
                         + "the checksums with Template.recordRamChecksums() (it hashes the files if none was "
@@ -221,16 +230,16 @@ public final class TemplateChecks {
         try {
             return Files.readAttributes(f, BasicFileAttributes.class);
         } catch (IOException e) {
-            throw new ManifestMismatchException(f, "missing", "cannot read template RAM file " + f + ": " + e
+            throw new ManifestMismatchException(f, Kind.MISSING, "cannot read template RAM file " + f + ": " + e
                     + "." + RESAVE);
         }
     }
 
     private static ManifestMismatchException modifiedWithoutChecksum(Template t, BackendFile b, Path f,
                                                                       BasicFileAttributes a) {
-        return new ManifestMismatchException(f, NO_RAM_CHECKSUM, "template RAM file " + f + " (backend '" + b.id()
-                + "') was modified at " + a.lastModifiedTime() + ", after the save at " + t.manifest().createdAt()
-                + " (QEMU " + t.manifest().qemu().version() + "), and cannot be verified: no checksum was recorded "
+        return new ManifestMismatchException(f, Kind.NO_RAM_CHECKSUM, "template RAM file " + f + " (backend '"
+                + b.id() + "') was modified at " + a.lastModifiedTime() + ", after the save at "
+                + t.manifest().createdAt() + " (QEMU " + t.manifest().qemu().version() + "), and cannot be verified: no checksum was recorded "
                 + "(the template was saved with SaveOptions.RamChecksum.NONE). It is refused, because a clone could "
                 + "run on a silently different base. Fix: if the template directory was copied, copy it again "
                 + "keeping modification times (cp -a, rsync -a); otherwise save the template again with the RAM "
@@ -241,7 +250,7 @@ public final class TemplateChecks {
         {
             String sha = sha256(f, "template RAM file");
             if (!sha.equals(b.sha256())) {
-                throw new ManifestMismatchException(f, "sha256", "template RAM file " + f + " (backend '" + b.id()
+                throw new ManifestMismatchException(f, Kind.SHA256, "template RAM file " + f + " (backend '" + b.id()
                         + "') has SHA-256 " + sha + " but was saved as " + b.sha256() + " (QEMU "
                         + t.manifest().qemu().version() + "): something wrote to it after the save (a template VM "
                         + "that ran again, a clone with a shared mapping, or a RAM discard on QEMU before 8.2). Every "
@@ -255,7 +264,7 @@ public final class TemplateChecks {
         try {
             return WorkFiles.sha256(f);
         } catch (IOException e) {
-            throw new ManifestMismatchException(f, "unreadable", "cannot read " + what + " " + f + ": " + e + "."
+            throw new ManifestMismatchException(f, Kind.UNREADABLE, "cannot read " + what + " " + f + ": " + e + "."
                     + RESAVE);
         }
     }
@@ -292,12 +301,12 @@ public final class TemplateChecks {
         try {
             size = Files.size(f);
         } catch (IOException e) {
-            throw new ManifestMismatchException(f, "missing", "template " + what + " " + f + " is missing or "
+            throw new ManifestMismatchException(f, Kind.MISSING, "template " + what + " " + f + " is missing or "
                     + "unreadable (" + e.getClass().getSimpleName() + "; saved by QEMU " + m.qemu().version() + ")."
                     + RESAVE);
         }
         if (size != expected) {
-            throw new ManifestMismatchException(f, "size", "template " + what + " " + f + " is " + size
+            throw new ManifestMismatchException(f, Kind.SIZE, "template " + what + " " + f + " is " + size
                     + " bytes but the manifest records " + expected + " bytes (saved by QEMU " + m.qemu().version()
                     + "); a clone would fail or run on a different memory size." + RESAVE);
         }
@@ -309,11 +318,11 @@ public final class TemplateChecks {
         try {
             inStream = StreamHeader.machineType(state);
         } catch (IOException e) {
-            throw new ManifestMismatchException(state, "state", "template state file " + state + " is not a QEMU "
-                    + "migration stream: " + e.getMessage() + "." + RESAVE);
+            throw new ManifestMismatchException(state, Kind.NOT_A_MIGRATION_STREAM, "template state file " + state
+                    + " is not a QEMU migration stream: " + e.getMessage() + "." + RESAVE);
         }
         if (inStream != null && !inStream.equals(m.resolvedMachineType())) {
-            throw new ManifestMismatchException(state, "machineType", "template state file " + state
+            throw new ManifestMismatchException(state, Kind.MACHINE_TYPE, "template state file " + state
                     + " was saved on machine type '" + inStream + "' but the manifest says '"
                     + m.resolvedMachineType() + "' (QEMU " + m.qemu().version() + "); a clone would fail with "
                     + "'Machine type received is " + inStream + "'." + RESAVE);

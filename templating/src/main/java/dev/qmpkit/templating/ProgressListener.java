@@ -1,5 +1,6 @@
 package dev.qmpkit.templating;
 
+import dev.qmpkit.templating.inspect.Finding;
 import java.time.Duration;
 
 /**
@@ -35,6 +36,21 @@ public interface ProgressListener {
      * @param failure why; never null
      */
     default void stepFailed(Step step, String vmName, Throwable failure) {
+    }
+
+    /**
+     * A check passed with a warning: something that works but that the caller should decide
+     * about (a NIC whose MAC clones share, a shared SMBIOS UUID, no vmgenid, a balloon that
+     * clones on this QEMU cannot have). Called for each {@link dev.qmpkit.templating.inspect.Severity#WARNING}
+     * finding of a save's readiness check ({@link Step#READINESS_CHECK}; the save goes on, and
+     * records them in {@link TemplateManifest#warnings()}) and of a clone's guard
+     * ({@link Step#CLONE_CHECK}). A save also logs each one at WARN.
+     *
+     * @param step the step whose check found it; never null
+     * @param vmName the template or clone it concerns; never null
+     * @param warning the finding, with its fix; never null
+     */
+    default void warning(Step step, String vmName, Finding warning) {
     }
 
     /**

@@ -14,25 +14,32 @@ import java.util.Objects;
  *
  * @param ramChecksum whether the save hashes the RAM files (default {@link RamChecksum#FULL});
  *                    never null
- * @param listener receives step and migration progress (default {@link ProgressListener#NONE});
- *                 never null
+ * @param listener receives step and migration progress, and the readiness check's warnings
+ *                 (default {@link ProgressListener#NONE}); never null
+ * @param acceptSharedMacs whether a template with a NIC may be saved although every clone then
+ *                         has its MAC (default false: such a save is refused with
+ *                         {@link TemplateNotReadyException}, finding
+ *                         {@link dev.qmpkit.templating.inspect.FindingCode#NIC_MAC_SHARED}); when
+ *                         true the finding is a warning, reported and recorded in the manifest
  */
-public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener) {
+public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener, boolean acceptSharedMacs) {
 
     /**
      * Validates.
      *
      * @param ramChecksum whether the save hashes the RAM files (default {@link RamChecksum#FULL});
      *                           never null
-     * @param listener receives step and migration progress (default {@link ProgressListener#NONE});
-     *                        never null
+     * @param listener receives step and migration progress, and the readiness check's warnings
+     *                        (default {@link ProgressListener#NONE}); never null
+     * @param acceptSharedMacs whether a template with a NIC may be saved although every clone then
+     *                                has its MAC (default false)
      */
     public SaveOptions {
         Objects.requireNonNull(ramChecksum, "ramChecksum");
         Objects.requireNonNull(listener, "listener");
     }
 
-    /** @return the defaults: full RAM checksums, no listener */
+    /** @return the defaults: full RAM checksums, no listener, a NIC in the template refused */
     public static SaveOptions defaults() {
         return builder().build();
     }
@@ -44,7 +51,7 @@ public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener) {
 
     /** @return a builder initialised from these options */
     public Builder toBuilder() {
-        return new Builder().ramChecksum(ramChecksum).listener(listener);
+        return new Builder().ramChecksum(ramChecksum).listener(listener).acceptSharedMacs(acceptSharedMacs);
     }
 
     /**
@@ -76,6 +83,7 @@ public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener) {
     public static final class Builder {
         private RamChecksum ramChecksum = RamChecksum.FULL;
         private ProgressListener listener = ProgressListener.NONE;
+        private boolean acceptSharedMacs;
 
         private Builder() {
         }
@@ -98,9 +106,20 @@ public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener) {
             return this;
         }
 
+        /**
+         * @param accept whether to save a template with a NIC although every clone then gets its
+         *               MAC (default false: refused). Accept only when clones never share a
+         *               network segment, or get their addresses some other way
+         * @return this
+         */
+        public Builder acceptSharedMacs(boolean accept) {
+            this.acceptSharedMacs = accept;
+            return this;
+        }
+
         /** @return the options */
         public SaveOptions build() {
-            return new SaveOptions(ramChecksum, listener);
+            return new SaveOptions(ramChecksum, listener, acceptSharedMacs);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.qmpkit.templating;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.qmpkit.templating.inspect.Finding;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,6 +21,12 @@ import java.util.Objects;
  * @param backends each RAM backend and its file; never null, immutable
  * @param state the device-state file; never null
  * @param description the description the clones reuse (accelerator resolved); never null
+ * @param warnings the warnings of the readiness check at the save (e.g. a NIC whose MAC clones
+ *                 share, accepted with {@link SaveOptions#acceptSharedMacs()}; a shared UUID; no
+ *                 vmgenid), as they were also reported to the save's {@link ProgressListener} and
+ *                 log; never null, immutable, empty for none (and for templates saved before
+ *                 warnings were recorded: an empty list is left out of the file, so their
+ *                 fingerprints stay valid)
  * @param fingerprint SHA-256 over all the fields above (a RAM checksum that was not recorded
  *                    counts as {@code null}), so any edit is detected; never null in a
  *                    manifest read from disk
@@ -33,6 +41,7 @@ public record TemplateManifest(
         List<BackendFile> backends,
         StateFile state,
         VmDescription description,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Finding> warnings,
         String fingerprint) {
 
     /** The format version this SDK writes and reads. */
@@ -53,6 +62,7 @@ public record TemplateManifest(
      * @param backends each RAM backend and its file; never null, immutable
      * @param state the device-state file; never null
      * @param description the description the clones reuse (accelerator resolved); never null
+     * @param warnings the warnings of the readiness check at the save; null or empty for none
      * @param fingerprint SHA-256 over all the fields above (a RAM checksum that was not recorded
      *                           counts as {@code null}), so any edit is detected; never null in a
      *                           manifest read from disk
@@ -66,6 +76,7 @@ public record TemplateManifest(
         backends = List.copyOf(Objects.requireNonNull(backends, "backends"));
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(description, "description");
+        warnings = warnings == null ? List.of() : List.copyOf(warnings);
     }
 
     /**

@@ -17,7 +17,11 @@ class SaveOptionsTest {
         assertThat(flat.toBuilder().build()).isEqualTo(flat);
         assertThat(flat.toBuilder().ramChecksum(SaveOptions.RamChecksum.FULL).build().listener()).isSameAs(l);
         assertThatThrownBy(() -> SaveOptions.builder().ramChecksum(null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> new SaveOptions(SaveOptions.RamChecksum.NONE, null))
+        assertThatThrownBy(() -> new SaveOptions(SaveOptions.RamChecksum.NONE, null, false))
                 .isInstanceOf(NullPointerException.class);
+        assertThat(SaveOptions.defaults().acceptSharedMacs()).as("a NIC in a template is refused by default").isFalse();
+        SaveOptions accepting = flat.toBuilder().acceptSharedMacs(true).build();
+        assertThat(accepting.acceptSharedMacs()).isTrue();
+        assertThat(accepting.toBuilder().build()).isEqualTo(accepting);
     }
 }

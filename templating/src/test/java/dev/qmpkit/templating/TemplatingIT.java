@@ -396,7 +396,7 @@ class TemplatingIT {
         TemplateManifest forged = dev.qmpkit.templating.internal.ManifestIo.sign(new TemplateManifest(
                 m.formatVersion(), m.createdAt(), m.qemu(), m.machineType(), m.resolvedMachineType(),
                 m.cloneRecipe(), List.of(new TemplateManifest.BackendFile("other", RamBackend.Kind.MAIN, RAM,
-                renamed.fileName(), m.backends().get(0).sha256())), m.state(), d, null));
+                renamed.fileName(), m.backends().get(0).sha256())), m.state(), d, List.of(), null));
         dev.qmpkit.templating.internal.ManifestIo.write(copy, forged);
         assertThatThrownBy(() -> Template.open(copy).startClone())
                 .isInstanceOf(CloneRestoreException.class)

@@ -35,7 +35,10 @@ public enum FindingCode {
     MULTI_PROCESS,
     /** virtio-balloon with {@code free-page-reporting=on}: discards RAM. */
     BALLOON_FREE_PAGE_REPORTING,
-    /** virtio-balloon inflated (actual below guest RAM): inflation discards RAM. */
+    /**
+     * virtio-balloon inflated (actual below guest RAM): inflation discards RAM. An error for a
+     * template (every clone would start inflated) and for a clone.
+     */
     BALLOON_INFLATED,
     /**
      * A virtio-balloon (any device type derived from it) where a template RAM file is, or in
@@ -58,7 +61,10 @@ public enum FindingCode {
     MAPPED_RAM_WITH_IGNORE_SHARED,
     /** This QEMU has no {@code x-ignore-shared} capability. */
     IGNORE_SHARED_UNSUPPORTED,
-    /** A NIC in a template: its MAC travels in migrated state, so every clone gets the same MAC. */
+    /**
+     * A NIC in a template: its MAC travels in migrated state, so every clone gets the same MAC.
+     * An error unless the caller accepts shared MACs ({@link ReadinessReport#acceptingSharedMacs()}).
+     */
     NIC_MAC_SHARED,
     /** A non-nil SMBIOS UUID in a template: every clone reports it. */
     UUID_SHARED,

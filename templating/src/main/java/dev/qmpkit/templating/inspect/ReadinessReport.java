@@ -37,6 +37,25 @@ public record ReadinessReport(
                 .toList();
     }
 
+    /** How a caller accepts {@link FindingCode#NIC_MAC_SHARED}, as fixes and messages name it. */
+    public static final String ACCEPT_SHARED_MACS =
+            "SaveOptions.acceptSharedMacs(true), or ./qmpkit check --accept-shared-macs";
+
+    /**
+     * The report for a caller who accepts that every clone has the template's NIC MACs
+     * ({@link FindingCode#NIC_MAC_SHARED}, an error by default): those findings become warnings,
+     * everything else is unchanged. What {@code TemplateVm.save} does with
+     * {@code SaveOptions.acceptSharedMacs(true)} and {@code ./qmpkit check --accept-shared-macs}.
+     *
+     * @return this report with the shared-MAC errors as warnings; never null
+     */
+    public ReadinessReport acceptingSharedMacs() {
+        return new ReadinessReport(role, qemuVersion, memory, features, findings.stream()
+                .map(f -> f.code() == FindingCode.NIC_MAC_SHARED && f.severity() == Severity.ERROR
+                        ? new Finding(Severity.WARNING, f.code(), f.subject(), f.problem(), f.fix()) : f)
+                .toList());
+    }
+
     /** @return whether there is no {@link Severity#ERROR} finding */
     public boolean isReady() {
         return findings.stream().noneMatch(f -> f.severity() == Severity.ERROR);

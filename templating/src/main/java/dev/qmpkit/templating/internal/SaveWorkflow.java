@@ -18,11 +18,13 @@ import dev.qmpkit.templating.TemplateVm;
 import dev.qmpkit.templating.TemplatingException;
 import dev.qmpkit.templating.VmDescription;
 import dev.qmpkit.templating.WorkFiles;
+import dev.qmpkit.templating.inspect.Finding;
 import dev.qmpkit.templating.inspect.MigrationCapabilityGuard;
 import dev.qmpkit.templating.inspect.QemuErrorHints;
 import dev.qmpkit.templating.inspect.QemuFeatures;
 import dev.qmpkit.templating.inspect.ReadinessChecker;
 import dev.qmpkit.templating.inspect.ReadinessReport;
+import dev.qmpkit.templating.inspect.Severity;
 import dev.qmpkit.templating.inspect.VmRole;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,8 +58,9 @@ public final class SaveWorkflow {
     private static final long FULL_BELOW_BYTES = 1024 * 1024;
 
     /**
-     * Checks readiness (throwing {@link TemplateNotReadyException} with nothing changed), then
-     * saves. Any later failure stops QEMU, removes the state and manifest files and throws
+     * Checks readiness (throwing {@link TemplateNotReadyException} with nothing changed; a NIC
+     * is an error unless {@link SaveOptions#acceptSharedMacs()}), reports each warning to the
+     * listener and the log, then saves, recording the warnings in the manifest. Any later failure stops QEMU, removes the state and manifest files and throws
      * {@link TemplateSaveException}; the manifest is written last, so none exists then.
      *
      * @param vm the running template VM; never null
@@ -71,12 +74,18 @@ public final class SaveWorkflow {
         CleanupStack cleanups = new CleanupStack();
         cleanups.push("stop the template's QEMU", process::close);
         try {
-            ReadinessReport report = steps.run(Step.READINESS_CHECK, () -> ReadinessChecker.check(vm.qmp(),
+            ReadinessReport checked = steps.run(Step.READINESS_CHECK, () -> ReadinessChecker.check(vm.qmp(),
                     VmRole.TEMPLATE, vm.features()));
+            ReadinessReport report = options.acceptSharedMacs() ? checked.acceptingSharedMacs() : checked;
             if (!report.isReady()) {
                 throw new TemplateNotReadyException(report);
             }
-            return save(vm, report.features(), options, steps, cleanups);
+            List<Finding> warnings = report.findings(Severity.WARNING);
+            for (Finding w : warnings) {
+                LOG.warn("template {} (QEMU {}) is saved with a warning: {}", dir, report.qemuVersion(), w.render());
+                steps.warning(Step.READINESS_CHECK, w);
+            }
+            return save(vm, report.features(), warnings, options, steps, cleanups);
         } catch (TemplateNotReadyException e) {
             // Nothing was changed: the caller may fix the VM and save again.
             throw e;
@@ -101,8 +110,8 @@ public final class SaveWorkflow {
         }
     }
 
-    private TemplateManifest save(TemplateVm vm, QemuFeatures features, SaveOptions options, Steps steps,
-                                  CleanupStack cleanups) {
+    private TemplateManifest save(TemplateVm vm, QemuFeatures features, List<Finding> warnings, SaveOptions options,
+                                  Steps steps, CleanupStack cleanups) {
         boolean hashRam = options.ramChecksum() == SaveOptions.RamChecksum.FULL;
         Path dir = vm.directory();
         QmpClient c = vm.qmp();
@@ -184,7 +193,7 @@ public final class SaveWorkflow {
                 d.machineType(), machine, recipe, backends,
                 new TemplateManifest.StateFile(STATE_FILE, io(() -> Files.size(state)), stateSha[0],
                         Duration.ofNanos(saveNanos).toMillis()),
-                d, null));
+                d, warnings, null));
         Path manifestFile = dir.resolve(TemplateManifest.FILE_NAME);
         cleanups.push("delete " + manifestFile, () -> Files.deleteIfExists(manifestFile));
         steps.run(Step.WRITE_MANIFEST, () -> io(() -> ManifestIo.write(dir, manifest)));

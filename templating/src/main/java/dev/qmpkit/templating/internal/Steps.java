@@ -2,6 +2,7 @@ package dev.qmpkit.templating.internal;
 
 import dev.qmpkit.templating.ProgressListener;
 import dev.qmpkit.templating.Step;
+import dev.qmpkit.templating.inspect.Finding;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -53,6 +54,11 @@ public final class Steps {
             work.run();
             return null;
         });
+    }
+
+    /** Tells the listener about a warning a step's check found. */
+    public void warning(Step step, Finding warning) {
+        safe(() -> listener.warning(step, vmName, warning));
     }
 
     private static void safe(Runnable r) {

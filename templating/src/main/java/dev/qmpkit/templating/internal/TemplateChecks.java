@@ -214,7 +214,8 @@ public final class TemplateChecks {
             hashed.add(new BackendFile(b.id(), b.kind(), b.sizeBytes(), b.file(), sha));
         }
         TemplateManifest updated = ManifestIo.sign(new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(),
-                m.machineType(), m.resolvedMachineType(), m.cloneRecipe(), hashed, m.state(), m.description(), null));
+                m.machineType(), m.resolvedMachineType(), m.cloneRecipe(), hashed, m.state(), m.description(),
+                m.warnings(), null));
         try {
             ManifestIo.write(dir, updated);
         } catch (IOException e) {

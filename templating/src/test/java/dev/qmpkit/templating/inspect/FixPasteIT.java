@@ -43,8 +43,9 @@ class FixPasteIT {
                     + "ReadinessTranscriptTest covers it",
             FindingCode.MULTI_PROCESS, "needs two QEMUs sharing a socketpair, and QEMU 10.0.2's proxy device "
                     + "crashes; ReadinessTranscriptTest covers the findings",
-            FindingCode.BALLOON_INFLATED, "needs a guest balloon driver to inflate; ReadinessTranscriptTest covers "
-                    + "the finding",
+            FindingCode.BALLOON_INFLATED, "needs a guest balloon driver to inflate, which the built-in guest has "
+                    + "not: InflatedBalloonIT pastes the fix on the Linux guest (virtio_balloon), and "
+                    + "ReadinessTranscriptTest covers the finding",
             FindingCode.IGNORE_SHARED_UNSUPPORTED, "needs a QEMU older than 4.0",
             FindingCode.BACKEND_UNUSED, "information only: nothing to fix");
 
@@ -183,10 +184,10 @@ class FixPasteIT {
                 new Case("mapped-ram with x-ignore-shared", T, FindingCode.MAPPED_RAM_WITH_IGNORE_SHARED, E,
                         x -> x.template()).prepare(c -> capabilities(c, "mapped-ram", "x-ignore-shared"))
                         .on(On.ROM_ONLY),
-                new Case("NIC with an id in a template", T, FindingCode.NIC_MAC_SHARED, W,
+                new Case("NIC with an id in a template", T, FindingCode.NIC_MAC_SHARED, E,
                         x -> x.template("-netdev", "user,id=net0",
                                 "-device", "virtio-net-pci,id=nic0,netdev=net0,romfile=")),
-                new Case("NIC without an id in a template", T, FindingCode.NIC_MAC_SHARED, W,
+                new Case("NIC without an id in a template", T, FindingCode.NIC_MAC_SHARED, E,
                         x -> x.template("-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0,romfile=")),
                 new Case("UUID in a template", T, FindingCode.UUID_SHARED, W,
                         x -> x.template("-uuid", "5b9d3c3e-4e0f-4a4a-8b1e-0c6a1f4d2e7a")),

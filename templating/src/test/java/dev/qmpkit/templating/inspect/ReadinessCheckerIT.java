@@ -81,6 +81,10 @@ class ReadinessCheckerIT {
                     .as("virtio-mem's own RAM backend must not be the template file, so it is no RAM finding")
                     .isEmpty();
             assertThat(only(report, FindingCode.NIC_MAC_SHARED).problem()).contains("52:54:00:12:34:56");
+            assertThat(only(report, FindingCode.NIC_MAC_SHARED).severity()).as("refused unless accepted")
+                    .isEqualTo(Severity.ERROR);
+            assertThat(only(report.acceptingSharedMacs(), FindingCode.NIC_MAC_SHARED).severity())
+                    .isEqualTo(Severity.WARNING);
             assertThat(only(report, FindingCode.UUID_SHARED).subject()).isEqualTo("5b9d3c3e-4e0f-4a4a-8b1e-0c6a1f4d2e7a");
             assertThat(only(report, FindingCode.VMGENID_MISSING).severity()).isEqualTo(Severity.WARNING);
             assertThat(report.has(FindingCode.BALLOON_INFLATED)).as("nothing inflated it").isFalse();

@@ -9,6 +9,9 @@ import dev.qmpkit.templating.Boot;
 import dev.qmpkit.templating.RamBackend;
 import dev.qmpkit.templating.TemplateManifest;
 import dev.qmpkit.templating.VmDescription;
+import dev.qmpkit.templating.inspect.Finding;
+import dev.qmpkit.templating.inspect.FindingCode;
+import dev.qmpkit.templating.inspect.Severity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,7 +35,7 @@ class ManifestIoTest {
                         List.of(), true),
                 machine, "pc-q35-10.0", TemplateManifest.CloneRecipe.READONLY_PRIVATE,
                 List.of(new TemplateManifest.BackendFile("ram0", RamBackend.Kind.MAIN, 64L << 20, "mem-ram0.ram", ramSha)),
-                new TemplateManifest.StateFile("state.bin", 1234, "cd", 7), d, null);
+                new TemplateManifest.StateFile("state.bin", 1234, "cd", 7), d, List.of(), null);
     }
 
     @Test
@@ -81,11 +84,42 @@ class ManifestIoTest {
         TemplateManifest m = manifest("q35");
         TemplateManifest withRoom = ManifestIo.sign(new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(),
                 m.machineType(), m.resolvedMachineType(), m.cloneRecipe(), m.backends(), m.state(),
-                m.description().toBuilder().maxMemory(1L << 30).build(), null));
+                m.description().toBuilder().maxMemory(1L << 30).build(), List.of(), null));
         ManifestIo.write(dir, withRoom);
         TemplateManifest read = new ObjectMapper().readValue(dir.resolve(TemplateManifest.FILE_NAME).toFile(),
                 TemplateManifest.class);
         assertThat(read.description().maxMemoryBytes()).isEqualTo(1L << 30);
         assertThat(ManifestIo.fingerprint(read)).isEqualTo(withRoom.fingerprint()).isNotEqualTo(plain.fingerprint());
+    }
+
+    @Test
+    void warningsAreInTheManifestOnlyWhenThereAreSome_coveredByTheFingerprint_andOlderManifestsStillRead(
+            @TempDir Path dir) throws Exception {
+        TemplateManifest plain = ManifestIo.sign(manifest("q35"));
+        ManifestIo.write(dir, plain);
+        Path file = dir.resolve(TemplateManifest.FILE_NAME);
+        assertThat(new ObjectMapper().readTree(file.toFile()).has("warnings")).as("as manifests were written before")
+                .isFalse();
+        assertThat(plain.fingerprint()).isEqualTo(FINGERPRINT_BEFORE_MAX_MEMORY);
+        assertThat(new ObjectMapper().readValue(file.toFile(), TemplateManifest.class).warnings()).isEmpty();
+
+        TemplateManifest m = manifest("q35");
+        Finding nic = new Finding(Severity.WARNING, FindingCode.NIC_MAC_SHARED, "nic0", "NIC nic0 with MAC "
+                + "52:54:00:12:34:56: its MAC travels in the migrated state.", "Remove `-device virtio-net-pci,id=nic0`.");
+        TemplateManifest warned = ManifestIo.sign(new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(),
+                m.machineType(), m.resolvedMachineType(), m.cloneRecipe(), m.backends(), m.state(), m.description(),
+                List.of(nic), null));
+        ManifestIo.write(dir, warned);
+        JsonNode json = new ObjectMapper().readTree(file.toFile());
+        assertThat(json.path("warnings").get(0).path("code").asText()).isEqualTo("NIC_MAC_SHARED");
+        assertThat(json.path("warnings").get(0).path("severity").asText()).isEqualTo("WARNING");
+        TemplateManifest read = new ObjectMapper().readValue(file.toFile(), TemplateManifest.class);
+        assertThat(read).isEqualTo(warned);
+        assertThat(read.warnings()).containsExactly(nic);
+        assertThat(ManifestIo.fingerprint(read)).isEqualTo(warned.fingerprint()).isNotEqualTo(plain.fingerprint());
+        // Removing a recorded warning is an edit like any other.
+        assertThat(ManifestIo.fingerprint(new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(),
+                m.machineType(), m.resolvedMachineType(), m.cloneRecipe(), m.backends(), m.state(), m.description(),
+                List.of(), warned.fingerprint()))).isNotEqualTo(warned.fingerprint());
     }
 }

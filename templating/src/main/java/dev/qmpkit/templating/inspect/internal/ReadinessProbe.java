@@ -158,12 +158,16 @@ public final class ReadinessProbe {
         }
         long guestRam = memory.baseMemory() + memory.pluggedMemory();
         if (info != null && guestRam > 0 && info.actual() < guestRam) {
-            findings.add(new Finding(role == VmRole.CLONE ? ERROR : WARNING, FindingCode.BALLOON_INFLATED,
+            // An error for a template too: its clones would start with the balloon inflated and
+            // each one fail this check (the guide: the balloon must not be inflated).
+            findings.add(new Finding(ERROR, FindingCode.BALLOON_INFLATED,
                     "virtio-balloon", "The balloon is inflated: the guest has " + MemoryRules.mib(info.actual())
                             + " of " + MemoryRules.mib(guestRam) + "; inflating discards RAM, which the template "
-                            + "file cannot do safely (" + GUIDE + ").",
+                            + "file cannot do safely (" + GUIDE + ")" + (role == VmRole.TEMPLATE
+                            ? ", and every clone of this template would start inflated and be refused." : "."),
                     Fixes.send("balloon", Map.of("value", guestRam))
-                            + " Do not inflate templates or clones."));
+                            + " Then wait until query-balloon reports " + guestRam + " (the guest driver gives the "
+                            + "pages back). Do not inflate templates or clones."));
         }
     }
 
@@ -232,12 +236,14 @@ public final class ReadinessProbe {
                     String option = n.model() == null ? "-device " + n.name()
                             : ANONYMOUS_NIC.matcher(n.name()).matches() && n.name().startsWith(n.model() + ".")
                             ? "-device " + n.model() : "-device " + n.model() + ",id=" + n.name();
-                    findings.add(new Finding(WARNING, FindingCode.NIC_MAC_SHARED, n.name(),
+                    // An error unless the caller accepts shared MACs (ReadinessReport.acceptingSharedMacs).
+                    findings.add(new Finding(ERROR, FindingCode.NIC_MAC_SHARED, n.name(),
                             "NIC " + n.name() + (n.model() == null ? "" : " (" + n.model() + ")")
                                     + (n.mac() == null ? "" : " with MAC " + n.mac())
                                     + ": its MAC travels in the migrated state, so every clone gets the same MAC.",
                             Fixes.remove(option) + " (or the -nic/-net option that made it) from the template, and "
-                                    + "hot-plug a NIC with a MAC of its own into each clone (netdev_add, device_add)."));
+                                    + "hot-plug a NIC with a MAC of its own into each clone (netdev_add, device_add). "
+                                    + "Or accept that clones share it: " + ReadinessReport.ACCEPT_SHARED_MACS + "."));
                 }
             }
             String id = uuid == null ? null : text(uuid.path("UUID"));

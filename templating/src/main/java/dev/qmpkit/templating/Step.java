@@ -28,6 +28,12 @@ public enum Step {
     RESTORE_STATE,
     /** Giving the clone its own identity (hot-plugged NIC with a fresh MAC). */
     IDENTITY,
+    /**
+     * Checking the restored clone, still paused, as QEMU runs it
+     * ({@link dev.qmpkit.templating.inspect.CloneGuard}: devices by QOM type, memory backends,
+     * capabilities); an error stops it before any vCPU runs. Also when the clone stays paused.
+     */
+    CLONE_CHECK,
     /** {@code cont}: the clone runs. */
     RESUME
 }

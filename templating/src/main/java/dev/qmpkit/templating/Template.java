@@ -166,14 +166,20 @@ public final class Template {
      * Starts a clone: verifies the template ({@link #verify}), launches QEMU with
      * {@code -incoming defer} and the clone memory recipe, sets {@code x-ignore-shared},
      * loads the state, gives the clone its own identity (vmgenid, UUID, optional NIC) and
-     * resumes it unless told not to. Blocks; do not call on a QMP I/O thread.
+     * resumes it unless told not to. Before {@code cont} (and also when the clone stays paused)
+     * the clone as QEMU runs it is checked by {@link dev.qmpkit.templating.inspect.CloneGuard};
+     * its warnings reach {@link ProgressListener#warning}. Blocks; do not call on a QMP I/O
+     * thread.
      *
      * @param options how; never null
      * @return the clone, running or paused as asked
      * @throws ManifestMismatchException when the template fails {@link #verify} (nothing launched)
      * @throws CloneRestoreException when the clone cannot load the state (its QEMU is stopped)
-     * @throws TemplatingException when the description has devices that are unsafe for this
-     *         clone recipe (balloon, virtio-mem on QEMU before 8.2)
+     * @throws dev.qmpkit.templating.inspect.UnsafeCloneException when the restored clone, still
+     *         paused, fails {@link dev.qmpkit.templating.inspect.CloneGuard}: e.g. a balloon
+     *         (whatever its type name or however it was added) where the template file is mapped
+     *         writable (QEMU before 8.2), virtio-mem on the template file, {@code discard-data=on};
+     *         no vCPU ran, its QEMU was stopped and its work directory removed
      */
     public CloneVm startClone(CloneOptions options) {
         return templating.startClone(this, options);

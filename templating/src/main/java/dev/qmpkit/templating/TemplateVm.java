@@ -40,7 +40,6 @@ public final class TemplateVm implements AutoCloseable {
     private final Path serialLog;
     private final UUID vmgenid;
     private final AtomicBoolean saved = new AtomicBoolean();
-    private volatile QemuFeatures features;
 
     TemplateVm(Templating templating, Path directory, VmDescription description, QemuProcess process, Path serialLog,
                UUID vmgenid) {
@@ -115,15 +114,11 @@ public final class TemplateVm implements AutoCloseable {
     }
 
     /**
-     * @return what this QEMU supports for templating, detected once by introspection; never null
+     * @return what this QEMU supports for templating, detected by introspection once per QEMU
+     *         binary by the owning {@link Templating}; never null
      */
     public QemuFeatures features() {
-        QemuFeatures f = features;
-        if (f == null) {
-            f = QemuFeatures.detect(qmp());
-            features = f;
-        }
-        return f;
+        return templating.features(process);
     }
 
     /**
@@ -132,7 +127,7 @@ public final class TemplateVm implements AutoCloseable {
      * @return the report; never null
      */
     public ReadinessReport checkReadiness() {
-        return ReadinessChecker.check(qmp(), VmRole.TEMPLATE);
+        return ReadinessChecker.check(qmp(), VmRole.TEMPLATE, features());
     }
 
     /**

@@ -3,13 +3,16 @@ package dev.qmpkit.templating;
 import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.qmp.QmpResources;
 import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.qmp.launch.QemuStarter;
 import dev.qmpkit.templating.internal.CloneWorkflow;
+import dev.qmpkit.templating.internal.FeatureCache;
 import dev.qmpkit.templating.internal.Launches;
 import dev.qmpkit.templating.internal.ManifestIo;
 import dev.qmpkit.templating.internal.SaveWorkflow;
 import dev.qmpkit.templating.internal.TemplateChecks;
 import dev.qmpkit.templating.internal.TemplateLaunch;
+import dev.qmpkit.templating.inspect.QemuFeatures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The owner of everything templating uses: how QEMU is started, the options and I/O
- * resources of every monitor client, the caches (RAM files already verified), the clone
+ * resources of every monitor client, the caches (RAM files already verified, the
+ * {@link QemuFeatures} of each QEMU binary), the clone
  * names, and the template VMs, clones and pools it started. Create one per application and
  * share it (as Lettuce's {@code ClientResources}); it builds templates, clones and pools, and
  * {@link #close()} stops whatever of them is still running.
@@ -50,6 +54,7 @@ public final class Templating implements AutoCloseable {
     private final TemplateLaunch templateLaunch;
     private final SaveWorkflow saveWorkflow = new SaveWorkflow();
     private final TemplateChecks checks = new TemplateChecks();
+    private final FeatureCache features = new FeatureCache();
     private final CloneWorkflow cloneWorkflow;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -60,7 +65,7 @@ public final class Templating implements AutoCloseable {
         this.shared = shared;
         Launches launches = new Launches(launcher, qmpOptions);
         this.templateLaunch = new TemplateLaunch(launches);
-        this.cloneWorkflow = new CloneWorkflow(launches, checks);
+        this.cloneWorkflow = new CloneWorkflow(launches, checks, features);
     }
 
     /**
@@ -157,7 +162,8 @@ public final class Templating implements AutoCloseable {
      * @return the clone, running or paused as asked
      * @throws ManifestMismatchException when the template fails {@link Template#verify} (nothing launched)
      * @throws CloneRestoreException when the clone cannot load the state (its QEMU is stopped)
-     * @throws TemplatingException when the description has devices unsafe for the clone recipe
+     * @throws dev.qmpkit.templating.inspect.UnsafeCloneException when the restored clone fails
+     *         {@link dev.qmpkit.templating.inspect.CloneGuard} (its QEMU is stopped before any vCPU ran)
      * @throws IllegalStateException when this owner is closed
      */
     public CloneVm startClone(Template template, CloneOptions options) {
@@ -223,6 +229,11 @@ public final class Templating implements AutoCloseable {
 
     TemplateChecks checks() {
         return checks;
+    }
+
+    /** @return the features of the binary {@code process} runs, detected once per binary by this owner */
+    QemuFeatures features(QemuProcess process) {
+        return features.of(process);
     }
 
     void stop(CloneWorkflow.Restored restored) {

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class CloneFailureTest extends FakeTemplateTests {
 
     @ParameterizedTest
-    @EnumSource(value = Step.class, names = {"RESTORE_STATE", "IDENTITY", "RESUME"})
+    @EnumSource(value = Step.class, names = {"RESTORE_STATE", "IDENTITY", "CLONE_CHECK", "RESUME"})
     void qemuDyingAtAStepFailsTheCloneThere_andLeavesNoQemuOrWorkDirectory(Step step) throws Exception {
         CloneOptions options = options(step, s -> qemu.last().kill()).nic(true).build();
         assertThatThrownBy(() -> template.startClone(options))

@@ -11,6 +11,7 @@ import dev.qmpkit.qmp.reliability.Resources;
 import dev.qmpkit.templating.guest.BuiltinGuest;
 import dev.qmpkit.templating.guest.SerialLog;
 import dev.qmpkit.templating.inspect.UnsafeCapabilityException;
+import dev.qmpkit.templating.inspect.UnsafeCloneException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -460,11 +461,15 @@ class TemplatingIT {
         }
         if (t.manifest().cloneRecipe() == TemplateManifest.CloneRecipe.WRITABLE_PRIVATE) {
             long before = ProcessHandle.current().descendants().count();
-            assertThatThrownBy(t::startClone).isInstanceOf(TemplatingException.class)
+            // Refused by the guard on the restored clone (the device as QEMU runs it), before cont.
+            assertThatThrownBy(t::startClone).isInstanceOf(UnsafeCloneException.class)
+                    .isInstanceOf(TemplatingException.class)
+                    .hasMessageContaining("BALLOON_WITH_WRITABLE_FILE")
                     .hasMessageContaining("virtio-balloon-pci")
                     .hasMessageContaining("punches a hole")
-                    .hasMessageContaining("Fix:");
+                    .hasMessageContaining("Fix: Remove `-device virtio-balloon-pci,id=balloon0`");
             assertThat(ProcessHandle.current().descendants().count()).isEqualTo(before);
+            t.verifyRamFiles();
         } else {
             // Read-only recipe: the file cannot be written, so a balloon is safe (QEMU refuses discards).
             try (CloneVm c = t.startClone()) {

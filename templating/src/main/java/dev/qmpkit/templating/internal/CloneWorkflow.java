@@ -15,9 +15,13 @@ import dev.qmpkit.templating.TemplateManifest.CloneRecipe;
 import dev.qmpkit.templating.TemplatingException;
 import dev.qmpkit.templating.VmDescription;
 import dev.qmpkit.templating.WorkFiles;
+import dev.qmpkit.templating.inspect.CloneGuard;
+import dev.qmpkit.templating.inspect.Finding;
 import dev.qmpkit.templating.inspect.MigrationCapabilityGuard;
 import dev.qmpkit.templating.inspect.QemuErrorHints;
-import dev.qmpkit.templating.inspect.UnsafeCapabilityException;
+import dev.qmpkit.templating.inspect.ReadinessReport;
+import dev.qmpkit.templating.inspect.Severity;
+import dev.qmpkit.templating.inspect.UnsafeCloneException;
 import dev.qmpkit.templating.inspect.VmRole;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,9 +55,6 @@ public final class CloneWorkflow {
 
     private static final Logger LOG = LoggerFactory.getLogger(CloneWorkflow.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Drivers that discard guest RAM: on a writable private mapping that punches holes in the template file. */
-    private static final Set<String> DISCARDING_DRIVERS = Set.of("virtio-balloon", "virtio-balloon-pci",
-            "virtio-balloon-ccw", "virtio-balloon-device", "virtio-mem", "virtio-mem-pci", "virtio-mem-device");
     private static final String NETDEV_ID = "qmpkit-net0";
     private static final String NIC_ID = "qmpkit-nic0";
     /** How long a failed restore waits for QEMU to exit by itself, so its own words reach the exception. */
@@ -61,16 +62,19 @@ public final class CloneWorkflow {
 
     private final Launches launches;
     private final TemplateChecks checks;
+    private final FeatureCache features;
     private final AtomicInteger counter = new AtomicInteger();
     private final Set<Path> warned = ConcurrentHashMap.newKeySet();
 
     /**
      * @param launches starts each clone's QEMU; never null
      * @param checks verifies the template before each launch; never null
+     * @param features the owner's QEMU features, for the guard before {@code cont}; never null
      */
-    public CloneWorkflow(Launches launches, TemplateChecks checks) {
+    public CloneWorkflow(Launches launches, TemplateChecks checks, FeatureCache features) {
         this.launches = launches;
         this.checks = checks;
+        this.features = features;
     }
 
     /**
@@ -166,6 +170,8 @@ public final class CloneWorkflow {
         if (o.nic()) {
             h.add(new Handler(Step.IDENTITY, CloneWorkflow::hotplugNic));
         }
+        // Last before cont, so it judges the clone with everything the steps above added.
+        h.add(new Handler(Step.CLONE_CHECK, this::check));
         if (o.resume()) {
             h.add(new Handler(Step.RESUME, s -> Futures.await(s.qmp().commands().cont())));
         }
@@ -180,7 +186,28 @@ public final class CloneWorkflow {
     private void verify(Start s) {
         checks.verifyBeforeLaunch(s.template, s.binary);
         if (s.manifest.cloneRecipe() == CloneRecipe.WRITABLE_PRIVATE) {
-            guardWritablePrivate(s.template, s.description);
+            warnWritablePrivate(s.template);
+        }
+    }
+
+    /**
+     * The restored clone, still paused, as QEMU runs it: every device by its QOM type, however
+     * it was named or added (description, extra arguments, the steps before), every memory
+     * backend. An error refuses the clone before any vCPU runs; {@link #failed} then stops its
+     * QEMU and removes its work directory.
+     */
+    private void check(Start s) {
+        ReadinessReport report;
+        try {
+            report = CloneGuard.verifyBeforeResume(s.qmp(), features.of(s.process));
+        } catch (UnsafeCloneException e) {
+            throw new UnsafeCloneException("refusing " + s.name + " of template " + s.template.directory()
+                    + " (QEMU " + s.manifest.qemu().version() + ") before any vCPU ran; its QEMU is stopped and its "
+                    + "work directory removed", e.report());
+        }
+        for (Finding w : report.findings(Severity.WARNING)) {
+            LOG.debug("{}: {}", s.name, w.render());
+            s.steps.warning(Step.CLONE_CHECK, w);
         }
     }
 
@@ -272,24 +299,16 @@ public final class CloneWorkflow {
 
     /**
      * Before 8.2 a clone maps the template file writable and private: a RAM discard would punch
-     * a hole in the file itself, corrupting every clone's base. Refuse devices that discard.
+     * a hole in the file itself, corrupting every clone's base. Said once per template; the
+     * refusal itself is {@link #check}'s.
      */
-    private void guardWritablePrivate(Template t, VmDescription d) {
-        for (String driver : d.deviceDrivers()) {
-            if (DISCARDING_DRIVERS.contains(driver)) {
-                throw new TemplatingException("template " + t.directory() + " has a " + driver + " device, and its "
-                        + "QEMU " + t.manifest().qemu().version() + " has no 'rom' property, so clones map the template "
-                        + "RAM file writable (share=off); a balloon or virtio-mem discard there punches a hole in the "
-                        + "template file and silently corrupts every clone's base. Fix: remove the " + driver
-                        + " device from the description, or use QEMU 8.2 or later (read-only clone recipe).");
-            }
-        }
+    private void warnWritablePrivate(Template t) {
         if (warned.add(t.directory())) {
             LOG.warn("QEMU {} has no 'rom' memory-backend property: clones of {} map the template RAM files "
                     + "writable and private (share=off). Writes stay private, but a RAM discard would reach the "
-                    + "template file; balloon/virtio-mem are refused, and Template.verifyRamFiles() proves the files "
-                    + "unchanged. Use QEMU 8.2+ for the read-only recipe.", t.manifest().qemu().version(),
-                    t.directory());
+                    + "template file; clones with a balloon, virtio-mem on the template file or discard-data are "
+                    + "refused before they run, and Template.verifyRamFiles() proves the files unchanged. Use QEMU "
+                    + "8.2+ for the read-only recipe.", t.manifest().qemu().version(), t.directory());
         }
     }
 

@@ -22,6 +22,7 @@ import java.nio.file.Path;
  *
  * <pre>
  *   ./qmpkit check --socket /tmp/qmp.sock        exit 0 when ready, 1 when not
+ *   ./qmpkit check --socket /tmp/qmp.sock --accept-shared-macs   a NIC in the template is a warning
  * </pre>
  */
 public final class CheckVm {
@@ -39,21 +40,27 @@ public final class CheckVm {
             System.err.println("usage: CheckVm SOCKET");
             System.exit(2);
         }
-        System.exit(run(Path.of(args[0]), VmRole.TEMPLATE, System.out, null) ? 0 : 1);
+        System.exit(run(Path.of(args[0]), VmRole.TEMPLATE, false, System.out, null) ? 0 : 1);
     }
 
     /**
+     * Checks the VM; for a template, the verdict is the one {@code TemplateVm.save} would give.
+     *
      * @param socket the QMP socket of a running QEMU; never null
      * @param role what the VM is to be: a template, or a clone of one; never null
+     * @param acceptSharedMacs whether a NIC in a template is accepted (every clone gets its MAC),
+     *                         as {@code SaveOptions.acceptSharedMacs(true)} does: a warning, not an error
      * @param out receives the report; never null
      * @param json where to write the report as JSON too; null for none
      * @return whether the VM is ready for the role (no error finding)
      * @throws IOException when the JSON file cannot be written
      */
-    public static boolean run(Path socket, VmRole role, PrintStream out, Path json) throws IOException {
+    public static boolean run(Path socket, VmRole role, boolean acceptSharedMacs, PrintStream out, Path json)
+            throws IOException {
         try (QmpClient qmp = QmpClient.connectBlocking(QmpEndpoint.unix(socket), QmpOptions.defaults())) {
             // Read-only: a few dozen queries (memory backends, devices, capabilities, schema).
-            ReadinessReport report = ReadinessChecker.check(qmp, role);
+            ReadinessReport checked = ReadinessChecker.check(qmp, role);
+            ReadinessReport report = acceptSharedMacs ? checked.acceptingSharedMacs() : checked;
             out.println(report.render());
             if (json != null) {
                 Files.writeString(json, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(report)));

@@ -48,6 +48,7 @@ final class LaunchAttempt implements LiveProcesses.Child {
     CompletableFuture<QemuProcess> begin() {
         checkExtraMonitors();
         info = QemuVersionProbe.probe(launcher.binary());
+        checkChroot();
         try {
             spawn();
         } catch (RuntimeException e) {
@@ -56,6 +57,9 @@ final class LaunchAttempt implements LiveProcesses.Child {
         }
         LOG.debug("started QEMU {} (pid {}): {}", launcher.name(), process.pid(), command);
         process.onExit().thenRunAsync(this::exitedEarly, QemuLauncher.CALLBACKS);
+        if (launcher.confinement().seccomp()) {
+            process.onExit().thenAccept(this::reportSandboxKill);
+        }
         listener.accept(launcher.startTimeout()).whenCompleteAsync(this::accepted, QemuLauncher.CALLBACKS);
         result.whenComplete((p, e) -> {
             if (result.isCancelled()) {
@@ -78,7 +82,10 @@ final class LaunchAttempt implements LiveProcesses.Child {
         }
         cleanups.push("close the monitor listener", listener::close);
         command = CommandLine.of(launcher, info, runDir.socket());
-        if (!info.exitWithParent()) {
+        ConfinementLog.once(launcher, info);
+        // The kernel clears a parent-death signal when the process changes its uid, so a QEMU that
+        // drops privileges gets the watchdog even where it has exit-with-parent.
+        if (!info.exitWithParent() || CommandLine.effectiveUser(launcher.confinement(), info.confinement()).isPresent()) {
             // Armed before QEMU exists, so a JVM killed right after the spawn still takes QEMU with it.
             watchdog = OrphanWatchdog.start();
             if (watchdog != null) {
@@ -152,9 +159,30 @@ final class LaunchAttempt implements LiveProcesses.Child {
     }
 
     private QemuLaunchException failure(String message, Throwable cause, String tail) {
+        boolean sandboxKill = !process.isAlive()
+                && launcher.confinement().likelyStoppedBySandbox(process.exitValue(), tail);
         return new QemuLaunchException(message + " (QEMU " + info.version() + ", " + launcher.binary().executable()
                 + ")" + "\ncommand line: " + String.join(" ", command)
-                + "\nQEMU stderr:" + (tail.isBlank() ? " (empty)" : "\n" + tail), cause);
+                + "\nQEMU stderr:" + (tail.isBlank() ? " (empty)" : "\n" + tail)
+                + (sandboxKill ? "\n" + Confinement.sandboxFix() : ""), cause);
+    }
+
+    /** A sandbox death after the start surfaces to the caller only as a lost monitor; say why in the log. */
+    private void reportSandboxKill(Process p) {
+        if (settled.get() && Confinement.killedBySandbox(p.exitValue()) && result.isDone()
+                && !result.isCompletedExceptionally()) {
+            LOG.warn("QEMU {} (pid {}) was killed by SIGSYS. {}", launcher.name(), p.pid(), Confinement.sandboxFix());
+        }
+    }
+
+    private void checkChroot() {
+        launcher.confinement().chroot().ifPresent(dir -> {
+            if (!Files.isDirectory(dir)) {
+                throw new QemuLaunchException("the chroot directory " + dir + " of the launcher's confinement does "
+                        + "not exist or is not a directory; create it (an empty directory owned by root will do) or "
+                        + "pass Confinement.builder().chroot(null)", null);
+            }
+        });
     }
 
     private String exitCode() {

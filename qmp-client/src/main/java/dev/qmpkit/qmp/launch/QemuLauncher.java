@@ -29,6 +29,10 @@ import java.util.regex.Pattern;
  * arguments; another tool that should attach to the same QEMU gets a monitor of its own with
  * {@link Builder#extraMonitor(Path)}.
  *
+ * <p>QEMU runs confined ({@link Builder#confinement(Confinement)}): by default under its seccomp
+ * sandbox, and, when the JVM runs as root, as the unprivileged user {@code nobody}; see
+ * {@link Confinement} for what that changes and how to turn each part off.
+ *
  * <p>A launcher is also the description of one start that a {@link QemuStarter} receives,
  * so code that starts QEMU for its callers can be given another starter (a test double, or
  * one that adjusts every launch with {@link #toBuilder()}).
@@ -63,6 +67,7 @@ public final class QemuLauncher {
     private final Duration stopTimeout;
     private final QmpOptions qmpOptions;
     private final List<Path> extraMonitors;
+    private final Confinement confinement;
 
     private QemuLauncher(Builder b) {
         this.binary = b.binary;
@@ -73,6 +78,7 @@ public final class QemuLauncher {
         this.stopTimeout = b.stopTimeout;
         this.qmpOptions = b.qmpOptions;
         this.extraMonitors = List.copyOf(b.extraMonitors);
+        this.confinement = b.confinement;
     }
 
     /**
@@ -86,7 +92,7 @@ public final class QemuLauncher {
     /** @return a builder initialised from this launcher, e.g. to add arguments to a launch; never null */
     public Builder toBuilder() {
         Builder b = new Builder(binary).args(args).workDir(workDir).name(name).startTimeout(startTimeout)
-                .stopTimeout(stopTimeout).qmpOptions(qmpOptions);
+                .stopTimeout(stopTimeout).qmpOptions(qmpOptions).confinement(confinement);
         extraMonitors.forEach(b::extraMonitor);
         return b;
     }
@@ -129,6 +135,11 @@ public final class QemuLauncher {
     /** @return the options of the monitor client; never null */
     public QmpOptions qmpOptions() {
         return qmpOptions;
+    }
+
+    /** @return how QEMU is confined: sandbox, user, root directory; never null */
+    public Confinement confinement() {
+        return confinement;
     }
 
     /**
@@ -179,6 +190,7 @@ public final class QemuLauncher {
         private Duration stopTimeout = Duration.ofSeconds(5);
         private QmpOptions qmpOptions = QmpOptions.defaults();
         private final List<Path> extraMonitors = new ArrayList<>();
+        private Confinement confinement = Confinement.defaults();
 
         private Builder(QemuBinary binary) {
             this.binary = Objects.requireNonNull(binary, "binary");
@@ -323,8 +335,34 @@ public final class QemuLauncher {
             return this;
         }
 
-        /** @return the launcher; never null */
+        /**
+         * @param confinement how QEMU is confined (default {@link Confinement#defaults()}: seccomp
+         *                    sandbox on, and the unprivileged user {@code nobody} when the JVM
+         *                    runs as root); {@link Confinement#none()} starts QEMU as before
+         *                    confinement existed; never null
+         * @return this
+         */
+        public Builder confinement(Confinement confinement) {
+            this.confinement = Objects.requireNonNull(confinement, "confinement");
+            return this;
+        }
+
+        /**
+         * @return the launcher; never null
+         * @throws IllegalArgumentException when the arguments set {@code -sandbox}, {@code -runas},
+         *         {@code -chroot} or {@code -run-with} while the launcher confines QEMU itself
+         */
         public QemuLauncher build() {
+            if (!confinement.isNone()) {
+                for (String a : args) {
+                    if (CommandLine.CONFINEMENT.contains(CommandLine.optionName(a))) {
+                        throw new IllegalArgumentException("QEMU argument '" + a + "' conflicts with the launcher's "
+                                + "confinement (" + confinement + "), which sets the sandbox, user and chroot "
+                                + "itself. Fix: express it with QemuLauncher.Builder.confinement(...), or pass "
+                                + "Confinement.none() to manage these options in the arguments yourself");
+                    }
+                }
+            }
             return new QemuLauncher(this);
         }
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -19,14 +20,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds out, without starting a VM, what a QEMU binary is and which launcher features it
- * supports ({@code --version}, {@code -run-with help}). Each binary is probed once per JVM
- * (and again if its file changes); a probe takes a few tens of milliseconds.
+ * supports ({@code --version}, {@code -run-with help}, {@code -help}): never by version
+ * number. Each binary is probed once per JVM (and again if its file changes); a probe takes a
+ * few tens of milliseconds.
  */
 public final class QemuVersionProbe {
 
     private static final Logger LOG = LoggerFactory.getLogger(QemuVersionProbe.class);
     private static final Pattern VERSION = Pattern.compile("version (\\d+)\\.(\\d+)(?:\\.(\\d+))?");
     private static final long PROBE_TIMEOUT_SECONDS = 10;
+    private static final Pattern SUB_OPTION = Pattern.compile("[\\[,](\\w+)=");
     private static final Map<Key, QemuBinaryInfo> CACHE = new ConcurrentHashMap<>();
 
     private QemuVersionProbe() {
@@ -38,18 +41,117 @@ public final class QemuVersionProbe {
      * @param version the version from {@code --version}; never null
      * @param versionLine the first line of {@code --version}, with the distribution's package string; never null
      * @param exitWithParent whether {@code -run-with exit-with-parent=on} is supported (QEMU 10.1+)
+     * @param confinement how it can be confined, from {@code -help}; never null
      */
-    public record QemuBinaryInfo(QemuVersion version, String versionLine, boolean exitWithParent) {
+    public record QemuBinaryInfo(QemuVersion version, String versionLine, boolean exitWithParent,
+                                 ConfinementSupport confinement) {
         /**
          * Validates.
          *
          * @param version the version from {@code --version}; never null
          * @param versionLine the first line of {@code --version}, with the distribution's package string; never null
          * @param exitWithParent whether {@code -run-with exit-with-parent=on} is supported (QEMU 10.1+)
+         * @param confinement how it can be confined; never null
          */
         public QemuBinaryInfo {
             Objects.requireNonNull(version, "version");
             Objects.requireNonNull(versionLine, "versionLine");
+            Objects.requireNonNull(confinement, "confinement");
+        }
+
+        /**
+         * A binary that offers no confinement option.
+         *
+         * @param version the version from {@code --version}; never null
+         * @param versionLine the first line of {@code --version}; never null
+         * @param exitWithParent whether {@code -run-with exit-with-parent=on} is supported
+         */
+        public QemuBinaryInfo(QemuVersion version, String versionLine, boolean exitWithParent) {
+            this(version, versionLine, exitWithParent, ConfinementSupport.NONE);
+        }
+    }
+
+    /** How a binary spells the change of user and root directory. */
+    public enum UserOption {
+        /** {@code -run-with user=...,chroot=...} (QEMU 9.1 and later). */
+        RUN_WITH,
+        /** {@code -runas USER} and {@code -chroot DIR} (before QEMU 10.0). */
+        RUNAS,
+        /** Neither: the binary cannot drop privileges itself. */
+        NONE
+    }
+
+    /**
+     * The confinement options a QEMU binary lists in {@code -help}.
+     *
+     * @param sandboxOptions the {@code -sandbox on,...} sub-options it knows (e.g. {@code obsolete},
+     *                       {@code elevateprivileges}, {@code spawn}, {@code resourcecontrol}); never null,
+     *                       immutable, empty when {@link #sandbox()} is false
+     * @param sandbox whether it has {@code -sandbox} (built with libseccomp)
+     * @param userOption how it spells the change of user; never null
+     * @param numericUser whether that option takes a numeric {@code uid:gid} (needed for uids without
+     *                    a passwd entry)
+     */
+    public record ConfinementSupport(Set<String> sandboxOptions, boolean sandbox, UserOption userOption,
+                                     boolean numericUser) {
+        /** A binary without any confinement option. */
+        public static final ConfinementSupport NONE = new ConfinementSupport(Set.of(), false, UserOption.NONE, false);
+
+        /**
+         * Copies and validates.
+         *
+         * @param sandboxOptions the {@code -sandbox} sub-options; never null
+         * @param sandbox whether it has {@code -sandbox}
+         * @param userOption how it spells the change of user; never null
+         * @param numericUser whether a numeric {@code uid:gid} is accepted
+         */
+        public ConfinementSupport {
+            sandboxOptions = Set.copyOf(sandboxOptions);
+            Objects.requireNonNull(userOption, "userOption");
+        }
+
+        /**
+         * Reads {@code qemu-system-* -help}.
+         *
+         * @param help the output of {@code -help}; never null
+         * @return what it offers; never null
+         */
+        public static ConfinementSupport fromHelp(String help) {
+            Set<String> options = new java.util.TreeSet<>();
+            boolean sandbox = false;
+            UserOption user = UserOption.NONE;
+            boolean numeric = false;
+            List<String> lines = help.lines().toList();
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
+                if (line.startsWith("-sandbox ")) {
+                    sandbox = true;
+                    // The synopsis may wrap onto indented lines that start with '['.
+                    for (int j = i; j < lines.size() && (j == i || lines.get(j).trim().startsWith("[")); j++) {
+                        Matcher m = SUB_OPTION.matcher(lines.get(j));
+                        while (m.find()) {
+                            options.add(m.group(1));
+                        }
+                    }
+                } else if (line.startsWith("-run-with ") && line.contains("user=")) {
+                    user = UserOption.RUN_WITH;
+                    numeric = describes(lines, i, "uid:gid");
+                } else if (line.startsWith("-runas ") && user == UserOption.NONE) {
+                    user = UserOption.RUNAS;
+                    numeric = describes(lines, i, "uid:gid");
+                }
+            }
+            return new ConfinementSupport(options, sandbox, user, numeric);
+        }
+
+        /** @return whether the option's synopsis line or its indented description mentions {@code text} */
+        private static boolean describes(List<String> lines, int at, String text) {
+            for (int j = at; j < lines.size() && (j == at || lines.get(j).startsWith(" ")); j++) {
+                if (lines.get(j).contains(text)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
@@ -82,7 +184,8 @@ public final class QemuVersionProbe {
                 m.group(3) == null ? 0 : Integer.parseInt(m.group(3)));
         // QEMU before 9.0 has no -run-with at all and answers "invalid option"; exit-with-parent came later still.
         boolean exitWithParent = run(binary, "-run-with", "help").contains("exit-with-parent");
-        QemuBinaryInfo info = new QemuBinaryInfo(v, firstLine, exitWithParent);
+        ConfinementSupport confinement = ConfinementSupport.fromHelp(run(binary, "-help"));
+        QemuBinaryInfo info = new QemuBinaryInfo(v, firstLine, exitWithParent, confinement);
         LOG.debug("probed {}: {}", binary.executable(), info);
         return info;
     }

@@ -132,6 +132,14 @@ public final class CloneVm implements AutoCloseable {
         MigrationCapabilityGuard.setCapabilities(qmp(), VmRole.CLONE, capabilities);
     }
 
+    /**
+     * @return how the clone's QEMU is confined (its user, seccomp) and, before QEMU 8.2, that it
+     *         holds a writable descriptor of the template's RAM files; never null
+     */
+    public CloneConfinement confinement() {
+        return restored.confinement();
+    }
+
     /** @return whether the clone's QEMU is still running */
     public boolean isAlive() {
         return restored.process().isAlive();

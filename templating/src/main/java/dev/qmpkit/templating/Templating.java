@@ -2,9 +2,12 @@ package dev.qmpkit.templating;
 
 import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.qmp.QmpResources;
+import dev.qmpkit.qmp.launch.Confinement;
+import dev.qmpkit.qmp.launch.ConfinementStatus;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.qmp.launch.QemuStarter;
+import dev.qmpkit.templating.internal.CloneUidAllocator;
 import dev.qmpkit.templating.internal.CloneWorkflow;
 import dev.qmpkit.templating.internal.FeatureCache;
 import dev.qmpkit.templating.internal.Launches;
@@ -51,8 +54,10 @@ public final class Templating implements AutoCloseable {
     private final QemuStarter launcher;
     private final QmpOptions qmpOptions;
     private final boolean shared;
+    private final Confinement confinement;
+    private final CloneUids cloneUids;
     private final TemplateLaunch templateLaunch;
-    private final SaveWorkflow saveWorkflow = new SaveWorkflow();
+    private final SaveWorkflow saveWorkflow;
     private final TemplateChecks checks = new TemplateChecks();
     private final FeatureCache features = new FeatureCache();
     private final CloneWorkflow cloneWorkflow;
@@ -63,9 +68,17 @@ public final class Templating implements AutoCloseable {
         this.launcher = b.launcher;
         this.qmpOptions = b.resources == null ? b.qmpOptions : b.qmpOptions.toBuilder().resources(b.resources).build();
         this.shared = shared;
-        Launches launches = new Launches(launcher, qmpOptions);
+        this.confinement = b.confinement;
+        this.cloneUids = b.cloneUids;
+        Launches launches = new Launches(launcher, qmpOptions, confinement);
         this.templateLaunch = new TemplateLaunch(launches);
-        this.cloneWorkflow = new CloneWorkflow(launches, checks, features);
+        this.saveWorkflow = new SaveWorkflow(launches);
+        this.cloneWorkflow = new CloneWorkflow(launches, checks, features,
+                cloneUids == null ? null : new CloneUidAllocator(cloneUids));
+        if (cloneUids != null) {
+            LOG.info("clones run as uids {}, one each (templates as {})", cloneUids,
+                    confinement.user().map(Object::toString).orElse("the JVM's user"));
+        }
     }
 
     /**
@@ -89,6 +102,16 @@ public final class Templating implements AutoCloseable {
     /** @return the options of every monitor client this owner's QEMUs get; never null */
     public QmpOptions qmpOptions() {
         return qmpOptions;
+    }
+
+    /** @return how every QEMU of this owner is confined (clones with {@link #cloneUids()} get their own uid); never null */
+    public Confinement confinement() {
+        return confinement;
+    }
+
+    /** @return the uids clones run as, one each, or null when clones share the confinement's user */
+    public CloneUids cloneUids() {
+        return cloneUids;
     }
 
     /** @return the I/O resources those clients borrow; never null */
@@ -280,8 +303,38 @@ public final class Templating implements AutoCloseable {
         private QemuStarter launcher = QemuStarter.processes();
         private QmpOptions qmpOptions = QmpOptions.defaults();
         private QmpResources resources;
+        private Confinement confinement = Confinement.defaults();
+        private CloneUids cloneUids;
 
         private Builder() {
+        }
+
+        /**
+         * @param confinement how every template VM and clone's QEMU is confined (default
+         *                    {@link Confinement#defaults()}: seccomp sandbox on and, when the
+         *                    JVM runs as root, the unprivileged user {@code nobody});
+         *                    {@link Confinement#none()} starts them as before confinement
+         *                    existed. File ownership follows it: a clone's work directory
+         *                    belongs to the user its QEMU runs as; never null
+         * @return this
+         */
+        public Builder confinement(Confinement confinement) {
+            this.confinement = Objects.requireNonNull(confinement, "confinement");
+            return this;
+        }
+
+        /**
+         * Gives every clone a uid of its own from {@code uids} (allocated at its start, released
+         * once its QEMU has exited; never two live clones of this JVM on one uid), so a guest that
+         * escapes into one clone's QEMU cannot signal, ptrace or read a sibling. Templates keep
+         * the confinement's user. Needs a JVM running as root.
+         *
+         * @param uids the range, or null for clones sharing the confinement's user (default)
+         * @return this
+         */
+        public Builder cloneUids(CloneUids uids) {
+            this.cloneUids = uids;
+            return this;
         }
 
         /**
@@ -315,9 +368,32 @@ public final class Templating implements AutoCloseable {
             return this;
         }
 
-        /** @return a new owner; never null */
+        /**
+         * @return a new owner; never null
+         * @throws IllegalStateException when {@link #cloneUids} is set but the JVM does not run as
+         *         root, or the confinement keeps the JVM's user
+         */
         public Templating build() {
+            if (cloneUids != null) {
+                if (!jvmIsRoot()) {
+                    throw new IllegalStateException("per-clone uids (" + cloneUids + ") need a JVM running as root: "
+                            + "only root can make QEMU change its uid. Fix: run as root, or leave cloneUids unset");
+                }
+                if (!confinement.userAutomatic() && confinement.user().isEmpty()) {
+                    throw new IllegalStateException("per-clone uids (" + cloneUids + ") contradict a confinement that "
+                            + "keeps the JVM's user (" + confinement + "). Fix: use Confinement.defaults() or give "
+                            + "a user, or leave cloneUids unset");
+                }
+            }
             return new Templating(this, false);
+        }
+
+        private static boolean jvmIsRoot() {
+            try {
+                return ConfinementStatus.ofPid(ProcessHandle.current().pid()).isRoot();
+            } catch (java.io.IOException e) {
+                return false;
+            }
         }
     }
 }

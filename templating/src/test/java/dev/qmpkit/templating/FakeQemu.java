@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.QemuVersion;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpOptions;
+import dev.qmpkit.qmp.launch.Confinement;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuLaunchException;
 import dev.qmpkit.qmp.launch.QemuLauncher;
@@ -59,6 +60,15 @@ final class FakeQemu implements QemuStarter, AutoCloseable {
             throw new UncheckedIOException(e);
         }
         binary = QemuBinary.of(script);
+    }
+
+    /**
+     * @param qemu the fake
+     * @return an owner that starts its "QEMUs" with the fake, unconfined: the fake runs no QEMU to
+     *         confine, and answers only {@code file:} migration URIs (a confined QEMU gets a descriptor)
+     */
+    static Templating owner(FakeQemu qemu) {
+        return Templating.builder().launcher(qemu).confinement(Confinement.none()).build();
     }
 
     /** @return the binary to describe templates and clones with */

@@ -24,7 +24,7 @@ abstract class FakeTemplateTests {
     @BeforeEach
     final void saveATemplate() throws IOException {
         qemu = new FakeQemu(tmp);
-        templating = Templating.builder().launcher(qemu).build();
+        templating = FakeQemu.owner(qemu);
         try (TemplateVm vm = templating.startTemplate(qemu.binary(), SaveFailureTest.VM, tmp.resolve("tpl"))) {
             template = vm.save();
         }

@@ -28,7 +28,7 @@ class SaveFailureTest {
     @ParameterizedTest
     @EnumSource(value = Step.class, names = {"READINESS_CHECK", "STOP", "SET_CAPABILITIES", "SAVE_STATE"})
     void qemuDyingAtAStepFailsTheSaveThere_andLeavesNoQemuStateFileOrManifest(Step step) throws Exception {
-        try (FakeQemu qemu = new FakeQemu(tmp); Templating templating = Templating.builder().launcher(qemu).build()) {
+        try (FakeQemu qemu = new FakeQemu(tmp); Templating templating = FakeQemu.owner(qemu)) {
             Path dir = tmp.resolve("tpl");
             try (TemplateVm vm = templating.startTemplate(qemu.binary(), VM, dir)) {
                 assertThatThrownBy(() -> vm.save(atStart(step, s -> qemu.last().kill())))
@@ -45,7 +45,7 @@ class SaveFailureTest {
     void aMigrationQemuCannotWrite_failsAtSaveState_withQemusError_andLeavesNothing() throws Exception {
         String enospc = "Unable to write to file: No space left on device";
         try (FakeQemu qemu = new FakeQemu(tmp).failOutgoingMigration(enospc);
-             Templating templating = Templating.builder().launcher(qemu).build()) {
+             Templating templating = FakeQemu.owner(qemu)) {
             Path dir = tmp.resolve("tpl");
             try (TemplateVm vm = templating.startTemplate(qemu.binary(), VM, dir)) {
                 assertThatThrownBy(vm::save).isInstanceOf(TemplateSaveException.class)
@@ -64,7 +64,7 @@ class SaveFailureTest {
     @EnumSource(value = Step.class, names = {"MAKE_DURABLE", "WRITE_MANIFEST"})
     void aWriteFailingAfterQemuQuit_failsAtThatStep_andLeavesNoStateFileOrHalfWrittenManifest(Step step)
             throws Exception {
-        try (FakeQemu qemu = new FakeQemu(tmp); Templating templating = Templating.builder().launcher(qemu).build()) {
+        try (FakeQemu qemu = new FakeQemu(tmp); Templating templating = FakeQemu.owner(qemu)) {
             Path dir = tmp.resolve("tpl");
             String taken = step == Step.MAKE_DURABLE ? "state.bin" : TemplateManifest.FILE_NAME;
             try (TemplateVm vm = templating.startTemplate(qemu.binary(), VM, dir)) {
@@ -79,7 +79,7 @@ class SaveFailureTest {
 
     @Test
     void aSaveThatSucceedsLeavesACloneableTemplateAndNoQemu() throws Exception {
-        try (FakeQemu qemu = new FakeQemu(tmp); Templating templating = Templating.builder().launcher(qemu).build()) {
+        try (FakeQemu qemu = new FakeQemu(tmp); Templating templating = FakeQemu.owner(qemu)) {
             Template template;
             try (TemplateVm vm = templating.startTemplate(qemu.binary(), VM, tmp.resolve("tpl"))) {
                 template = vm.save();

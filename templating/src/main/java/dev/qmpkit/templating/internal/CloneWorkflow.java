@@ -6,6 +6,8 @@ import dev.qmpkit.qmp.QmpConnectionException;
 import dev.qmpkit.qmp.launch.CleanupStack;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.qmp.launch.QemuUser;
+import dev.qmpkit.templating.CloneConfinement;
 import dev.qmpkit.templating.CloneOptions;
 import dev.qmpkit.templating.CloneRestoreException;
 import dev.qmpkit.templating.Step;
@@ -63,6 +65,7 @@ public final class CloneWorkflow {
     private final Launches launches;
     private final TemplateChecks checks;
     private final FeatureCache features;
+    private final CloneUidAllocator uids;
     private final AtomicInteger counter = new AtomicInteger();
     private final Set<Path> warned = ConcurrentHashMap.newKeySet();
 
@@ -70,11 +73,13 @@ public final class CloneWorkflow {
      * @param launches starts each clone's QEMU; never null
      * @param checks verifies the template before each launch; never null
      * @param features the owner's QEMU features, for the guard before {@code cont}; never null
+     * @param uids gives each clone a uid of its own, or null when clones share the owner's confinement
      */
-    public CloneWorkflow(Launches launches, TemplateChecks checks, FeatureCache features) {
+    public CloneWorkflow(Launches launches, TemplateChecks checks, FeatureCache features, CloneUidAllocator uids) {
         this.launches = launches;
         this.checks = checks;
         this.features = features;
+        this.uids = uids;
     }
 
     /**
@@ -92,11 +97,13 @@ public final class CloneWorkflow {
      * @param launchTime spawn to negotiated monitor
      * @param restoreTime migrate-incoming to completed
      * @param spawnToRunning spawn to running (or to restored when left paused)
-     * @param cleanups releases everything the start acquired, newest first: QEMU, then the work directory
+     * @param confinement how its QEMU is confined
+     * @param cleanups releases everything the start acquired, newest first: QEMU, then the work directory,
+     *                 then its uid
      */
     public record Restored(String name, QemuProcess process, Path workDir, Path serialLog, UUID vmgenid, UUID uuid,
                            String mac, boolean resumed, long spawnNanos, Duration launchTime, Duration restoreTime,
-                           Duration spawnToRunning, CleanupStack cleanups) {
+                           Duration spawnToRunning, CloneConfinement confinement, CleanupStack cleanups) {
     }
 
     /** One step of a clone's start. */
@@ -113,6 +120,8 @@ public final class CloneWorkflow {
         final String name;
         final Steps steps;
         final CleanupStack cleanups = new CleanupStack();
+        QemuUser ownUser;
+        QemuAccess access;
         Path workDir;
         Path serialLog;
         UUID vmgenid;
@@ -157,8 +166,11 @@ public final class CloneWorkflow {
         Duration total = Duration.ofNanos(System.nanoTime() - s.spawnNanos);
         LOG.debug("{}: restored from {} in {} ms (launch {} ms, restore {} ms)", s.name, t.directory(),
                 total.toMillis(), s.launchTime.toMillis(), s.restoreTime.toMillis());
+        CloneConfinement confinement = new CloneConfinement(s.access.user(), s.ownUser != null,
+                launches.confinement(s.ownUser).seccomp(),
+                s.access.user() != null && s.manifest.cloneRecipe() == CloneRecipe.WRITABLE_PRIVATE);
         return new Restored(s.name, s.process, s.workDir, s.serialLog, s.vmgenid, s.uuid, s.mac, o.resume(),
-                s.spawnNanos, s.launchTime, s.restoreTime, total, s.cleanups);
+                s.spawnNanos, s.launchTime, s.restoreTime, total, confinement, s.cleanups);
     }
 
     /** The steps of a start, in order; the place where further steps (guest fix-ups) go. */
@@ -212,11 +224,26 @@ public final class CloneWorkflow {
     }
 
     private void launch(Start s) {
+        if (uids != null) {
+            QemuUser user = uids.acquire(s.name);
+            s.ownUser = user;
+            // Pushed first, so it runs last: after QEMU is gone and its files are deleted.
+            s.cleanups.push("release uid " + user.uid() + " of " + s.name, () -> releaseUid(s, user));
+        }
+        s.access = QemuAccess.of(launches.confinement(s.ownUser));
         s.workDir = createWorkDir(s.options.workDir(), s.name);
         Path workDir = s.workDir;
         s.cleanups.push("delete clone work directory " + workDir, () -> WorkFiles.deleteTree(workDir));
         VmDescription d = s.description;
         s.serialLog = d.serialLog() ? workDir.resolve("serial.log") : null;
+        SaveWorkflow.io(() -> {
+            if (s.serialLog != null) {
+                // Created here, not by QEMU (as root, 0644), so it is the clone's like the rest of the directory.
+                Durable.createPrivateFile(s.serialLog);
+            }
+            // Whatever the steps so far put into the work directory becomes the clone's own.
+            Ownership.handOver(workDir, s.access.user());
+        });
         s.vmgenid = d.vmgenid() ? UUID.randomUUID() : null;
         s.uuid = s.options.freshUuid() ? UUID.randomUUID() : null;
         List<String> args = CommandLines.clone(d, s.template.directory(), s.manifest.resolvedMachineType(),
@@ -224,7 +251,7 @@ public final class CloneWorkflow {
         s.spawnNanos = System.nanoTime();
         // The launcher keeps the monitor socket in its own short run directory: a Unix socket
         // path may not exceed 107 bytes, and workDir may be long.
-        s.process = launches.start(s.binary, args, s.name, s.options.restoreTimeout());
+        s.process = launches.start(s.binary, args, s.name, s.options.restoreTimeout(), s.ownUser);
         s.cleanups.push("stop QEMU of " + s.name, s.process::close);
         s.launchTime = Duration.ofNanos(System.nanoTime() - s.spawnNanos);
     }
@@ -237,7 +264,8 @@ public final class CloneWorkflow {
         MigrationCapabilityGuard.setCapabilities(c, VmRole.CLONE, SaveWorkflow.capabilities());
         Path state = s.template.directory().resolve(s.manifest.state().file());
         SaveWorkflow.io(() -> {
-            try (StateChannel ch = StateChannel.open(c, state, false, s.manifest.qemu().fileMigrationUri())) {
+            try (StateChannel ch = StateChannel.open(c, state, false, s.manifest.qemu().fileMigrationUri(),
+                    s.access)) {
                 Duration left = s.options.restoreTimeout().minus(s.launchTime);
                 Migrations.run(c, "migrate-incoming", Map.of("uri", ch.uri()),
                         left.isNegative() || left.isZero() ? Duration.ofSeconds(1) : left, s.name,
@@ -245,6 +273,16 @@ public final class CloneWorkflow {
             }
         });
         s.restoreTime = Duration.ofNanos(System.nanoTime() - r0);
+    }
+
+    /** A uid goes back only when its QEMU is gone: a live one would share it with the next clone. */
+    private void releaseUid(Start s, QemuUser user) {
+        if (s.process != null && s.process.isAlive()) {
+            LOG.error("{}: QEMU (pid {}) still runs as uid {} after its stop; the uid stays taken", s.name,
+                    s.process.pid(), user.uid());
+            return;
+        }
+        uids.release(user);
     }
 
     /** Releases what the start acquired and turns the failure into what the caller is told. */
@@ -307,8 +345,11 @@ public final class CloneWorkflow {
             LOG.warn("QEMU {} has no 'rom' memory-backend property: clones of {} map the template RAM files "
                     + "writable and private (share=off). Writes stay private, but a RAM discard would reach the "
                     + "template file; clones with a balloon, virtio-mem on the template file or discard-data are "
-                    + "refused before they run, and Template.verifyRamFiles() proves the files unchanged. Use QEMU "
-                    + "8.2+ for the read-only recipe.", t.manifest().qemu().version(), t.directory());
+                    + "refused before they run, and Template.verifyRamFiles() proves the files unchanged. "
+                    + "Confinement does not close this: each clone's QEMU opens the files read-write before it "
+                    + "drops privileges, so a guest that takes over its QEMU could write the template file through "
+                    + "that descriptor and corrupt every clone's base. Use QEMU 8.2+ for the read-only recipe.",
+                    t.manifest().qemu().version(), t.directory());
         }
     }
 

@@ -57,6 +57,15 @@ public final class SaveWorkflow {
     /** Less free space than this in the template directory after a failed save is reported as the cause. */
     private static final long FULL_BELOW_BYTES = 1024 * 1024;
 
+    private final Launches launches;
+
+    /**
+     * @param launches what template VMs were started with (their confinement decides how the state travels); never null
+     */
+    public SaveWorkflow(Launches launches) {
+        this.launches = launches;
+    }
+
     /**
      * Checks readiness (throwing {@link TemplateNotReadyException} with nothing changed; a NIC
      * is an error unless {@link SaveOptions#acceptSharedMacs()}), reports each warning to the
@@ -131,8 +140,14 @@ public final class SaveWorkflow {
             io(() -> {
                 Durable.createPrivateFile(stateTmp);
                 cleanups.push("delete " + stateTmp, () -> Files.deleteIfExists(stateTmp));
-                try (StateChannel ch = StateChannel.open(c, stateTmp, true, features.fileMigrationUri())) {
+                QemuAccess access = QemuAccess.of(launches.confinement(null));
+                try (StateChannel ch = StateChannel.open(c, stateTmp, true, features.fileMigrationUri(), access)) {
                     Migrations.run(c, "migrate", Map.of("uri", ch.uri()), MIGRATE_TIMEOUT, NAME, options.listener());
+                } finally {
+                    if (access.user() != null) {
+                        // QEMU may have written it by name as its own user; the template's files are the JVM's.
+                        Ownership.reclaim(stateTmp);
+                    }
                 }
             });
             return System.nanoTime() - t0;

@@ -2,6 +2,7 @@ package dev.qmpkit.templating.internal;
 
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.templating.TemplatingException;
 import java.io.Closeable;
 import java.io.FileDescriptor;
 import java.io.IOException;
@@ -17,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * ({@code getfd}, then {@code fd:NAME}), else, only when the client cannot pass descriptors
  * (a transport without them, or a JVM without {@code --add-opens java.base/java.io}),
  * {@code exec:cat} with the path quoted for {@code /bin/sh}.
+ *
+ * <p>A QEMU that dropped to another user (or into a chroot) gets the descriptor first: the JVM
+ * opens the file, so that user needs no access to the template directory at all. Only when no
+ * descriptor can be passed does it open the file by name ({@code file:}), after
+ * {@link Ownership} opened the way for exactly that file; {@code exec:} is never used where the
+ * sandbox forbids QEMU to spawn.
  */
 public final class StateChannel implements Closeable {
 
@@ -37,15 +44,31 @@ public final class StateChannel implements Closeable {
     }
 
     /**
+     * Opens the channel for a QEMU that runs as the JVM's user, unconfined.
+     *
      * @param client the VM's monitor
      * @param path the state file (created empty beforehand when writing)
      * @param write true for {@code migrate}, false for {@code migrate-incoming}
      * @param fileUri whether this QEMU takes {@code file:} URIs
      */
     public static StateChannel open(QmpClient client, Path path, boolean write, boolean fileUri) throws IOException {
+        return open(client, path, write, fileUri, QemuAccess.JVM_USER);
+    }
+
+    /**
+     * @param client the VM's monitor
+     * @param path the state file (created empty beforehand when writing)
+     * @param write true for {@code migrate}, false for {@code migrate-incoming}
+     * @param fileUri whether this QEMU takes {@code file:} URIs
+     * @param access what that QEMU can reach by name
+     * @throws TemplatingException when none of the ways is open to this QEMU, with the fix
+     */
+    public static StateChannel open(QmpClient client, Path path, boolean write, boolean fileUri, QemuAccess access)
+            throws IOException {
         String p = path.toAbsolutePath().toString();
         // QEMU splits a file: URI at ",offset=", so such a path must travel another way.
-        if (fileUri && !p.contains(",offset=")) {
+        boolean fileOk = fileUri && !p.contains(",offset=") && !access.chroot();
+        if (fileOk && access.sameAsJvm()) {
             return new StateChannel("file:" + p, null);
         }
         RandomAccessFile raf = new RandomAccessFile(path.toFile(), write ? "rw" : "r");
@@ -55,11 +78,41 @@ public final class StateChannel implements Closeable {
             return new StateChannel("fd:" + FD_NAME, raf);
         } catch (UnsupportedOperationException e) {
             raf.close();
+            if (fileOk) {
+                // The QEMU user opens the file itself: give it that one file, nothing else.
+                grant(path, write, access);
+                LOG.info("cannot pass the state file's descriptor to QEMU ({}); QEMU (uid {}) opens {} by name",
+                        e.getMessage(), access.user().uid(), p);
+                return new StateChannel("file:" + p, null);
+            }
+            if (!access.spawnAllowed() || access.chroot()) {
+                throw new TemplatingException("cannot hand the state file " + p + " to QEMU: the monitor cannot pass "
+                        + "a descriptor (" + e.getMessage() + "), this QEMU has no file: migration URI"
+                        + (access.chroot() ? " usable inside its chroot" : "") + ", and its seccomp sandbox forbids "
+                        + "the exec:cat fallback (spawn=deny). Fix: run the JVM with --add-opens "
+                        + "java.base/java.io=ALL-UNNAMED (descriptor passing), or allow spawning with "
+                        + "Templating.Builder.confinement(Confinement.builder().allowSpawn(true).build())", e);
+            }
             LOG.info("cannot pass the state file's descriptor to QEMU ({}); using exec:cat for {}", e.getMessage(), p);
             return new StateChannel(execUri(path, write), null);
         } catch (RuntimeException e) {
             raf.close();
             throw e;
+        }
+    }
+
+    private static void grant(Path path, boolean write, QemuAccess access) {
+        try {
+            if (write) {
+                Ownership.grantStateWrite(path, access.user());
+            } else {
+                Ownership.grantStateRead(path, access.user());
+            }
+        } catch (IOException e) {
+            throw new TemplatingException("QEMU runs as uid " + access.user().uid() + " and, without descriptor "
+                    + "passing, must open " + path + " by name, but it cannot be given access: " + e.getMessage()
+                    + ". Fix: run the JVM with --add-opens java.base/java.io=ALL-UNNAMED (the state file then "
+                    + "travels as a descriptor), or keep templates in a directory that uid can reach", e);
         }
     }
 

@@ -83,7 +83,7 @@ public final class TemplateLaunch {
             List<String> args = CommandLines.template(d, dir, serial, vmgenid);
             QemuProcess process = new Steps(listener, "template").run(Step.TEMPLATE_LAUNCH, () -> {
                 try {
-                    return launches.start(binary, args, "template", null);
+                    return launches.start(binary, args, "template", null, null);
                 } catch (RuntimeException e) {
                     throw withHint(e);
                 }

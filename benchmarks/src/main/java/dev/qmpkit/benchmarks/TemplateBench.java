@@ -369,7 +369,7 @@ public final class TemplateBench {
         return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).strip();
         } catch (IOException e) {

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.QemuLauncher;
+import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.qmp.launch.QemuUser;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -119,6 +122,39 @@ class SocketSubcommandsIT {
             CliRun run = CliRun.of("check", "--socket", vm.socket().toString());
             assertThat(run.exitCode()).as(run.toString()).isZero();
             assertThat(run.out()).as(run.toString()).contains("READY").doesNotContain("NOT READY");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void checkReportsHowTheQemuIsConfined_foundFromTheSocketOrGivenByPid(QemuBinary qemu) throws Exception {
+        // A QEMU started by hand as root, without a sandbox: the operator is told.
+        Path rootDir = Files.createDirectory(dir.resolve("root"));
+        try (ExternalQemu vm = ExternalQemu.start(qemu, rootDir, "-M", "none")) {
+            CliRun run = CliRun.of("check", "--socket", vm.socket().toString());
+            assertThat(run.out()).as(run.toString()).contains("Confinement").contains("uid 0,")
+                    .contains("seccomp: off").contains("not least privilege: runs as root");
+        }
+        // A QEMU the SDK started (confined by default; the JVM runs as root), seen through an extra monitor.
+        Path tools = Files.createDirectory(dir.resolve("tools"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        Path socket = tools.resolve("qmp.sock");
+        try (QemuProcess p = QemuLauncher.builder(qemu).args("-M", "none", "-accel", "tcg").workDir(dir)
+                .extraMonitor(socket).build().start()) {
+            int nobody = QemuUser.byName("nobody").uid();
+            Path json = dir.resolve("confined.json");
+            CliRun run = CliRun.of("check", "--socket", socket.toString(), "--json", json.toString());
+            assertThat(run.out()).as(run.toString()).contains("process " + p.pid() + ": uid " + nobody)
+                    .contains("seccomp: filter (mode 2").contains("NoNewPrivs: 1").contains("capabilities: none")
+                    .doesNotContain("not least privilege");
+            JsonNode c = JSON.readTree(json.toFile()).path("confinement");
+            assertThat(c.path("pid").asLong()).isEqualTo(p.pid());
+            assertThat(c.path("uid").asInt()).isEqualTo(nobody);
+            assertThat(c.path("seccompMode").asInt()).isEqualTo(2);
+            assertThat(c.path("noNewPrivs").asBoolean()).isTrue();
+            CliRun byPid = CliRun.of("check", "--socket", socket.toString(), "--pid", Long.toString(p.pid()));
+            assertThat(byPid.out()).as(byPid.toString()).contains("process " + p.pid() + ": uid " + nobody);
         }
     }
 

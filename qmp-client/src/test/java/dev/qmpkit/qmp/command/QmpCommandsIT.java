@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.qmpkit.qmp.QmpCommandException;
 import dev.qmpkit.qmp.QmpEvent;
 import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.Confinement;
 import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import java.io.RandomAccessFile;
@@ -29,6 +30,20 @@ class QmpCommandsIT {
     Path tmp;
 
     static QemuProcess vm(QemuBinary qemu, Path workDir, String... extra) {
+        return vm(qemu, workDir, Confinement.defaults(), extra);
+    }
+
+    /**
+     * A QEMU as root without a sandbox ({@link Confinement#none()}), for the commands that make
+     * QEMU open a host path after its start ({@code object-add} of a file backend) or spawn a
+     * shell ({@code exec:} migration): confined, those need a path its user may open, and
+     * {@code allowSpawn}, which {@code ConfinementIT} covers.
+     */
+    static QemuProcess unconfinedVm(QemuBinary qemu, Path workDir, String... extra) {
+        return vm(qemu, workDir, Confinement.none(), extra);
+    }
+
+    private static QemuProcess vm(QemuBinary qemu, Path workDir, Confinement confinement, String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("-M", "q35", "-accel", "tcg", "-nodefaults", "-S",
                 "-m", "64,slots=2,maxmem=256M",
                 "-object", "memory-backend-ram,id=ram0,size=64M", "-machine", "memory-backend=ram0",
@@ -36,7 +51,7 @@ class QmpCommandsIT {
                 "-device", "vmgenid,guid=" + GUID, "-device", "qemu-xhci,id=xhci",
                 "-device", "virtio-balloon-pci,id=balloon0"));
         args.addAll(List.of(extra));
-        return QemuLauncher.builder(qemu).args(args).workDir(workDir).build().start();
+        return QemuLauncher.builder(qemu).args(args).workDir(workDir).confinement(confinement).build().start();
     }
 
     @ParameterizedTest
@@ -70,7 +85,7 @@ class QmpCommandsIT {
     @ParameterizedTest
     @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void qomAndMemory(QemuBinary qemu) throws Exception {
-        try (QemuProcess p = vm(qemu, tmp)) {
+        try (QemuProcess p = unconfinedVm(qemu, tmp)) {
             BlockingQmpCommands c = p.qmp().blocking().commands();
             assertThat(c.qomList("/objects")).extracting(ObjectPropertyInfo::name).contains("ram0", "dimmmem");
             assertThat(c.qomList("/machine/peripheral")).filteredOn(ObjectPropertyInfo::isChild)
@@ -170,7 +185,7 @@ class QmpCommandsIT {
     void migrationToAFileAndBack(QemuBinary qemu) throws Exception {
         Path state = tmp.resolve("state with space,comma.bin");
         String quoted = "'" + state + "'";
-        try (QemuProcess src = vm(qemu, tmp)) {
+        try (QemuProcess src = unconfinedVm(qemu, tmp)) {
             QmpCommands c = src.qmp().commands();
             List<MigrationCapabilityStatus> caps = c.queryMigrateCapabilities().get(5, TimeUnit.SECONDS);
             assertThat(caps).contains(new MigrationCapabilityStatus("x-ignore-shared", false));
@@ -191,7 +206,7 @@ class QmpCommandsIT {
             assertThat(c.queryStatus().get(5, TimeUnit.SECONDS).status()).isEqualTo(RunState.POSTMIGRATE);
         }
         assertThat(Files.size(state)).isPositive();
-        try (QemuProcess dst = vm(qemu, tmp, "-incoming", "defer")) {
+        try (QemuProcess dst = unconfinedVm(qemu, tmp, "-incoming", "defer")) {
             QmpCommands c = dst.qmp().commands();
             assertThat(c.queryStatus().get(5, TimeUnit.SECONDS).status()).isEqualTo(RunState.INMIGRATE);
             c.migrateSetCapability("x-ignore-shared", true).get(5, TimeUnit.SECONDS);

@@ -248,8 +248,9 @@ class QemuLauncherIT {
     void startTimeoutKillsAQemuThatNeverConnects(QemuBinary qemu) throws Exception {
         // A "QEMU" that answers the launcher's probe but never connects to the monitor.
         Path wrapper = tmp.resolve("silent-qemu.sh");
-        Files.writeString(wrapper, "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --version|-run-with) exec \""
-                + qemu.executable() + "\" \"$@\";; esac; done\nexec sleep 30\n");
+        // The probe's questions end the command line: --version, -run-with help, -help.
+        Files.writeString(wrapper, "#!/bin/sh\ncase \"$*\" in *--version|*'-run-with help'|*-help) exec \""
+                + qemu.executable() + "\" \"$@\";; esac\nexec sleep 30\n");
         wrapper.toFile().setExecutable(true);
         Path work = Files.createDirectories(tmp.resolve("w"));
         QemuLauncher launcher = QemuLauncher.builder(new QemuBinary(wrapper, qemu.firmwareDirs()))

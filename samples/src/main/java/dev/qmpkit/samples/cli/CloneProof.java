@@ -60,7 +60,8 @@ final class CloneProof {
             progress.step("%s %s: counter %d -> %d (template stopped at %d), Pss %d KiB, vmgenid %s", c.name(),
                     alive ? "alive" : "NOT alive (" + why + ")", first, last, templateCounter, mem.pssKiB(), genid);
             result.add(new DemoReport.CloneInfo(c.name(), round(GuestTemplates.ms(c.spawnToRunning().toNanos())),
-                    alive, c.pid(), first, last, mem.rssKiB(), mem.pssKiB(), mem.privateKiB(), mem.sharedKiB(), genid));
+                    alive, c.pid(), first, last, mem.rssKiB(), mem.pssKiB(), mem.privateKiB(), mem.sharedKiB(), genid,
+                    c.confinement().summary()));
         }
         return result;
     }
@@ -74,6 +75,8 @@ final class CloneProof {
                     c.rssKiB(), c.pssKiB(), c.privateKiB(), c.sharedKiB(), c.vmgenid());
         }
         out.print(t);
+        clones.stream().map(DemoReport.CloneInfo::confinement).distinct()
+                .forEach(c -> out.println("clone QEMU confinement: " + c));
     }
 
     static double round(double ms) {

@@ -68,9 +68,10 @@ public record DemoReport(Qemu qemu, String guest, String accel, TemplateInfo tem
      * @param privateKiB memory only this clone uses
      * @param sharedKiB memory shared with others (the template file's page cache)
      * @param vmgenid the clone's vmgenid GUID as QEMU reports it ({@code query-vm-generation-id}), or null
+     * @param confinement how its QEMU is confined, and what that leaves open (CloneConfinement.summary())
      */
     public record CloneInfo(String name, double startMs, boolean alive, long pid, long firstCounter,
                             long lastCounter, long rssKiB, long pssKiB, long privateKiB, long sharedKiB,
-                            String vmgenid) {
+                            String vmgenid, String confinement) {
     }
 }

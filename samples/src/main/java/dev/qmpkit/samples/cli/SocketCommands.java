@@ -37,19 +37,22 @@ public final class SocketCommands {
                 });
     }
 
-    /** @return {@code check --socket PATH [--role template|clone] [--json FILE] [--accept-shared-macs]} */
+    /** @return {@code check --socket PATH [--role template|clone] [--pid PID] [--json FILE] [--accept-shared-macs]} */
     public static Subcommand check() {
-        return new Subcommand("check", "--socket PATH [--role template|clone] [--json FILE] [--accept-shared-macs]",
+        return new Subcommand("check", "--socket PATH [--role template|clone] [--pid PID] [--json FILE] "
+                + "[--accept-shared-macs]",
                 "readiness report: can this running VM be a template (or is it a proper clone)? exit 0 ready, 1 not; "
-                        + "the verdict of TemplateVm.save (--accept-shared-macs: SaveOptions.acceptSharedMacs(true))",
-                Set.of("--socket", "--json", "--role"), Set.of("--accept-shared-macs"), (a, ctx) -> {
+                        + "the verdict of TemplateVm.save (--accept-shared-macs: SaveOptions.acceptSharedMacs(true)); "
+                        + "then how its QEMU is confined (uid, seccomp, NoNewPrivs)",
+                Set.of("--socket", "--json", "--role", "--pid"), Set.of("--accept-shared-macs"), (a, ctx) -> {
                     String json = a.value("--json");
                     VmRole role = VmRole.valueOf(a.choice("--role", "template", java.util.List.of("template", "clone"))
                             .toUpperCase(java.util.Locale.ROOT));
                     boolean acceptSharedMacs = a.flag("--accept-shared-macs");
+                    Long pid = a.value("--pid") == null ? null : (long) a.intValue("--pid", 0, 1, Integer.MAX_VALUE);
                     a.positional(0, 0, "");
                     Path socket = socket(a);
-                    boolean ready = CheckVm.run(socket, role, acceptSharedMacs, ctx.out(),
+                    boolean ready = CheckVm.run(socket, role, acceptSharedMacs, pid, ctx.out(),
                             json == null ? null : Path.of(json));
                     return ready ? 0 : 1;
                 });

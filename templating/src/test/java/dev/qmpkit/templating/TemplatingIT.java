@@ -161,7 +161,8 @@ class TemplatingIT {
             // Clone memory equals the template's: the pattern region of a clone's RAM (pmemsave)
             // is byte-for-byte the template RAM file's.
             CloneVm first = clones.get(1);
-            Path dump = tmp.resolve("clone-" + version + ".pmem");
+            // QEMU opens the file named in pmemsave as its own unprivileged user: into its work directory.
+            Path dump = first.workDir().resolve("clone-" + version + ".pmem");
             Futures.await(first.qmp().execute("pmemsave", Map.of("val", BuiltinGuest.PATTERN_START,
                     "size", BuiltinGuest.PATTERN_BYTES, "filename", dump.toString())));
             Path ramFile = t.ramFiles().get(0);
@@ -364,7 +365,10 @@ class TemplatingIT {
                 + canary + "`"));
         Path state = dir.resolve("state 'it'");
         String[] args = {"-M", "none", "-accel", "tcg", "-nodefaults"};
-        try (var src = dev.qmpkit.qmp.launch.QemuLauncher.builder(qemu).args(args).name("exec-src").build().start()) {
+        // Unconfined: exec: needs QEMU to spawn a shell, which the default sandbox refuses (ConfinementIT).
+        var none = dev.qmpkit.qmp.launch.Confinement.none();
+        try (var src = dev.qmpkit.qmp.launch.QemuLauncher.builder(qemu).args(args).name("exec-src").confinement(none)
+                .build().start()) {
             dev.qmpkit.templating.internal.Migrations.run(src.qmp(), "migrate",
                     Map.of("uri", dev.qmpkit.templating.internal.StateChannel.execUri(state, true)),
                     Duration.ofSeconds(20), "exec-src", ProgressListener.NONE);
@@ -372,7 +376,8 @@ class TemplatingIT {
         assertThat(state).isNotEmptyFile();
         List<String> in = new ArrayList<>(List.of(args));
         in.addAll(List.of("-incoming", "defer"));
-        try (var dst = dev.qmpkit.qmp.launch.QemuLauncher.builder(qemu).args(in).name("exec-dst").build().start()) {
+        try (var dst = dev.qmpkit.qmp.launch.QemuLauncher.builder(qemu).args(in).name("exec-dst").confinement(none)
+                .build().start()) {
             dev.qmpkit.templating.internal.Migrations.run(dst.qmp(), "migrate-incoming",
                     Map.of("uri", dev.qmpkit.templating.internal.StateChannel.execUri(state, false)),
                     Duration.ofSeconds(20), "exec-dst", ProgressListener.NONE);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.BlockingQmpClient;
 import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.Confinement;
 import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuOption;
 import dev.qmpkit.qmp.launch.QemuProcess;
@@ -153,8 +154,14 @@ class BuiltinGuestIT {
         }
     }
 
+    /**
+     * Unconfined: these tests look at the guest through pmemsave dumps and exec: migrations into
+     * the test's private directory, which a confined QEMU (nobody, no spawning) may not do;
+     * confinement has its own tests (ConfinementIT, CloneConfinementIT).
+     */
     private QemuProcess launch(QemuBinary qemu, String name, List<String> args) {
-        return QemuLauncher.builder(qemu).name(name).workDir(tmp).args(args).build().start();
+        return QemuLauncher.builder(qemu).name(name).workDir(tmp).args(args).confinement(Confinement.none()).build()
+                .start();
     }
 
     private static List<String> guestArgs(String machine, Path kernel, Path serialLog) {

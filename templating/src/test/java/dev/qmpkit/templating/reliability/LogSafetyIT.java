@@ -36,6 +36,8 @@ class LogSafetyIT {
     @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void debugLogsOfAFullRunAreBoundedAndHoldNoFileContentsOrGuestMemory(QemuBinary qemu) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // The JVM options the README asks of users: the state file reaches a confined QEMU as a descriptor.
+                "--add-opens", "java.base/java.io=ALL-UNNAMED",
                 "-Dorg.slf4j.simpleLogger.log.dev.qmpkit=debug",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
                 "-cp", System.getProperty("java.class.path"), LoggedWorkflowMain.class.getName(),

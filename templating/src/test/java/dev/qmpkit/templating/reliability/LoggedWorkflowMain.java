@@ -32,10 +32,12 @@ public final class LoggedWorkflowMain {
         }
         QemuBinary qemu = new QemuBinary(Path.of(args[1]), fw);
         Template t = SavedTemplates.save(qemu, work, work.resolve("template"));
-        CloneOptions options = CloneOptions.builder().workDir(work).build();
+        // The clone's work directory goes to the temp dir, which its (unprivileged) QEMU can reach:
+        // pmemsave writes there as that user.
+        CloneOptions options = CloneOptions.defaults();
         try (CloneVm c = t.startClone(options)) {
             Futures.await(c.qmp().execute("pmemsave", Map.of("val", BuiltinGuest.PATTERN_START,
-                    "size", 1 << 20, "filename", work.resolve("dump.bin").toString())));
+                    "size", 1 << 20, "filename", c.workDir().resolve("dump.bin").toString())));
             Futures.await(c.qmp().execute("query-qmp-schema"));
             Futures.await(c.qmp().execute("human-monitor-command", Map.of("command-line", "xp /64xw 0x1000000")));
             try {

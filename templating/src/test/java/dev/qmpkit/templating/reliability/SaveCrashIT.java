@@ -46,7 +46,8 @@ class SaveCrashIT {
         for (Step step : SAVE_STEPS) {
             Path work = Files.createDirectories(tmp.resolve(step.name()));
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                            .toString(), "-cp", System.getProperty("java.class.path"), CrashingSaveMain.class.getName(),
+                            .toString(), "--add-opens", "java.base/java.io=ALL-UNNAMED", // as the README asks of users
+                    "-cp", System.getProperty("java.class.path"), CrashingSaveMain.class.getName(),
                     step.name(), work.toString(), qemu.executable().toString()));
             qemu.firmwareDirs().forEach(d -> cmd.add(d.toString()));
             Process jvm = new ProcessBuilder(cmd).redirectError(work.resolve("child.err").toFile()).start();

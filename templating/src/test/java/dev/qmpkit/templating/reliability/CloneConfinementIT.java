@@ -41,8 +41,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * seccomp and {@code NoNewPrivs}, read from {@code /proc/PID/status}; and, seen from inside a
  * clone's QEMU identity (a helper run as its uid with {@code setpriv}), the template's RAM file
  * cannot be opened for writing, a sibling's directory and serial log cannot be read, and with
- * per-clone uids a sibling cannot be signalled. {@link Confinement#none()} gives the behaviour of
- * before.
+ * per-clone uids a sibling cannot be signalled or pass the kernel's ptrace check.
+ * {@link Confinement#none()} gives the behaviour of before.
  */
 @Timeout(240)
 class CloneConfinementIT extends SavedTemplateTests {
@@ -148,6 +148,9 @@ class CloneConfinementIT extends SavedTemplateTests {
             seen.add(refused(ua, "list sibling's work directory", "ls \"$1\" >/dev/null", b.workDir()));
             seen.add(refused(ua, "read sibling's serial log", "cat \"$1\" >/dev/null", b.serialLog()));
             seen.add(refused(ua, "signal sibling's QEMU", "kill -0 \"$1\"", Path.of(Long.toString(b.pid()))));
+            // /proc/PID/environ needs the ptrace read check: what a debugger attaching to the sibling would need.
+            seen.add(refused(ua, "read sibling's /proc/PID/environ (ptrace check)", "cat \"$1\" >/dev/null",
+                    Path.of("/proc", Long.toString(b.pid()), "environ")));
             // Its own directory is its to write; so QEMU's own writes by name (pmemsave) land there.
             assertThat(asUser(ua, "touch \"$1\"", a.workDir().resolve("own-file")).exit()).isZero();
             Path dump = a.workDir().resolve("pattern.bin");

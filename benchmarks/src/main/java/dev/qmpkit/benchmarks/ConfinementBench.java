@@ -54,24 +54,16 @@ public final class ConfinementBench {
 
     private ConfinementBench(Map<String, String> opts) {
         this.opts = opts;
-        this.binary = opts.containsKey("qemu") ? QemuBinary.of(Path.of(opts.get("qemu"))) : QemuBinary.system();
+        this.binary = BenchOptions.qemu(opts);
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                System.err.println("usage: ConfinementBench [--starts N] [--rounds N] [--bursts 5,20] [--ram MIB] "
-                        + "[--qemu PATH]");
-                System.exit(2);
-            }
-            opts.put(args[i].substring(2), args[++i]);
-        }
-        new ConfinementBench(opts).run();
+        new ConfinementBench(BenchOptions.parse(args, "usage: ConfinementBench [--starts N] [--rounds N] [--bursts 5,20] [--ram "
+                + "MIB] [--qemu PATH]")).run();
     }
 
     private int intOpt(String name, int def) {
-        return Integer.parseInt(opts.getOrDefault(name, Integer.toString(def)));
+        return BenchOptions.intOpt(opts, name, def);
     }
 
     private record Mode(String name, Templating owner, Template template) {

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -61,20 +60,12 @@ public final class QmpBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                System.err.println("usage: QmpBench [--rounds N] [--warmup N] [--seq N] [--pipe N] [--fake N] "
-                        + "[--schema N] [--inflight N] [--only qemu,schema,fake] [--qemu PATH]");
-                System.exit(2);
-            }
-            opts.put(args[i].substring(2), args[++i]);
-        }
-        new QmpBench(opts).run();
+        new QmpBench(BenchOptions.parse(args, "usage: QmpBench [--rounds N] [--warmup N] [--seq N] [--pipe N] [--fake N] "
+                + "[--schema N] [--inflight N] [--only qemu,schema,fake] [--qemu PATH]")).run();
     }
 
     private int intOpt(String name, int def) {
-        return Integer.parseInt(opts.getOrDefault(name, Integer.toString(def)));
+        return BenchOptions.intOpt(opts, name, def);
     }
 
     private void run() throws Exception {
@@ -101,7 +92,7 @@ public final class QmpBench {
     }
 
     private void qemu() throws Exception {
-        QemuBinary binary = opts.containsKey("qemu") ? QemuBinary.of(Path.of(opts.get("qemu"))) : QemuBinary.system();
+        QemuBinary binary = BenchOptions.qemu(opts);
         Path dir = Files.createTempDirectory("qmpkit-bench-");
         Path rawSocket = dir.resolve("raw.sock");
         Path controlSocket = dir.resolve("control.sock");

@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,24 +52,16 @@ public final class TemplateBench {
 
     private TemplateBench(Map<String, String> opts) {
         this.opts = opts;
-        this.binary = opts.containsKey("qemu") ? QemuBinary.of(Path.of(opts.get("qemu"))) : QemuBinary.system();
+        this.binary = BenchOptions.qemu(opts);
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                System.err.println("usage: TemplateBench [--dir PATH] [--sizes 256,1024,4096] [--starts N] "
-                        + "[--acquires N] [--pool N] [--pss-clones N] [--qemu PATH]");
-                System.exit(2);
-            }
-            opts.put(args[i].substring(2), args[++i]);
-        }
-        new TemplateBench(opts).run();
+        new TemplateBench(BenchOptions.parse(args, "usage: TemplateBench [--dir PATH] [--sizes 256,1024,4096] [--starts N] "
+                + "[--acquires N] [--pool N] [--pss-clones N] [--qemu PATH]")).run();
     }
 
     private int intOpt(String name, int def) {
-        return Integer.parseInt(opts.getOrDefault(name, Integer.toString(def)));
+        return BenchOptions.intOpt(opts, name, def);
     }
 
     private void run() throws Exception {

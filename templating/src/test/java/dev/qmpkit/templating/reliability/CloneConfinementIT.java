@@ -14,7 +14,6 @@ import dev.qmpkit.templating.CloneOptions;
 import dev.qmpkit.templating.CloneUids;
 import dev.qmpkit.templating.CloneVm;
 import dev.qmpkit.templating.Template;
-import dev.qmpkit.templating.TemplateManifest;
 import dev.qmpkit.templating.TemplateVm;
 import dev.qmpkit.templating.Templating;
 import dev.qmpkit.templating.TemplatingException;
@@ -62,10 +61,6 @@ class CloneConfinementIT extends SavedTemplateTests {
                 .as("these tests start QEMU from a root JVM, as the project's machines run them").isTrue();
     }
 
-    private static boolean readonlyRecipe(Template t) {
-        return t.manifest().cloneRecipe() == TemplateManifest.CloneRecipe.READONLY_PRIVATE;
-    }
-
     @ParameterizedTest
     @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void templateAndClonesOfARootJvm_runAsTheUnprivilegedUser_withSeccompAndNoNewPrivs(QemuBinary qemu)
@@ -94,7 +89,7 @@ class CloneConfinementIT extends SavedTemplateTests {
                     assertThat(log.ready()).as("resumed, not booted again").isFalse();
                     assertThat(c.confinement().user()).isEqualTo(nobody);
                     assertThat(c.confinement().ownUid()).isFalse();
-                    assertThat(c.confinement().templateRamWritable()).isEqualTo(!readonlyRecipe(t));
+                    assertThat(c.confinement().templateRamWritable()).isEqualTo(!SavedTemplates.readonlyRecipe(t));
                     assertThat((Integer) Files.getAttribute(c.workDir(), "unix:uid")).isEqualTo(nobody.uid());
                     System.out.printf("[QEMU %s] %s: %s%n", qemu.version(), c.name(), c.confinement().summary());
                 }
@@ -159,8 +154,8 @@ class CloneConfinementIT extends SavedTemplateTests {
             assertThat(dump).hasSize(4096);
             // What confinement cannot change: the descriptor QEMU opened before its uid change.
             List<Integer> modes = Resources.openModes(a.pid(), ram.toRealPath());
-            assertThat(modes).isNotEmpty().containsOnly(readonlyRecipe(saved) ? O_RDONLY : O_RDWR);
-            assertThat(a.confinement().templateRamWritable()).isEqualTo(!readonlyRecipe(saved));
+            assertThat(modes).isNotEmpty().containsOnly(SavedTemplates.readonlyRecipe(saved) ? O_RDONLY : O_RDWR);
+            assertThat(a.confinement().templateRamWritable()).isEqualTo(!SavedTemplates.readonlyRecipe(saved));
             System.out.printf("[QEMU %s] as %s's uid %d: %s; its RAM descriptor %s%n", qemu.version(), a.name(),
                     ua.uid(), seen, modes.contains(O_RDWR) ? "O_RDWR" : "O_RDONLY");
         }

@@ -36,6 +36,11 @@ final class SavedTemplates implements AutoCloseable {
         return root;
     }
 
+    /** @return whether clones of {@code t} open its RAM files read-only (QEMU 8.2+), not read-write (7.2) */
+    static boolean readonlyRecipe(Template t) {
+        return t.manifest().cloneRecipe() == dev.qmpkit.templating.TemplateManifest.CloneRecipe.READONLY_PRIVATE;
+    }
+
     static VmDescription description(Path kernel) {
         return VmDescription.builder().accel(Accel.TCG).ram(RAM).boot(Boot.kernel(kernel)).build();
     }

@@ -55,10 +55,6 @@ class TemplateSafetyIT extends SavedTemplateTests {
         super("qmpkit-template-safety-");
     }
 
-    private static boolean readonlyRecipe(Template t) {
-        return t.manifest().cloneRecipe() == TemplateManifest.CloneRecipe.READONLY_PRIVATE;
-    }
-
     @ParameterizedTest
     @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
     void filesArePrivate_andACloneMapsTheTemplateRamPrivately_readOnlyOnQemu82Plus(QemuBinary qemu)
@@ -74,7 +70,7 @@ class TemplateSafetyIT extends SavedTemplateTests {
             }
         }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ram)))
-                .isEqualTo(readonlyRecipe(t) ? "r--------" : "rw-------");
+                .isEqualTo(SavedTemplates.readonlyRecipe(t) ? "r--------" : "rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
                 t.directory().resolve(t.manifest().state().file())))).isEqualTo("r--------");
 
@@ -87,9 +83,9 @@ class TemplateSafetyIT extends SavedTemplateTests {
                             .isEqualTo("rwx------");
                 }
             }
-            checkMapping(c.pid(), ram, readonlyRecipe(t) ? O_RDONLY : O_RDWR, report);
+            checkMapping(c.pid(), ram, SavedTemplates.readonlyRecipe(t) ? O_RDONLY : O_RDWR, report);
         }
-        if (readonlyRecipe(t)) {
+        if (SavedTemplates.readonlyRecipe(t)) {
             // Someone makes the template file writable again: the clone still opens it read-only.
             Files.setPosixFilePermissions(ram, PosixFilePermissions.fromString("rw-------"));
             try (CloneVm c = t.startClone(CloneOptions.builder().workDir(work).build())) {
@@ -155,7 +151,7 @@ class TemplateSafetyIT extends SavedTemplateTests {
                 .add("-writeconfig").add("/tmp/qmpkit-pwned.cfg"));
         edits.put("state checksum", m -> ((ObjectNode) m.get("state")).put("sha256", "0".repeat(64)));
         edits.put("clone recipe downgraded", m -> m.put("cloneRecipe",
-                readonlyRecipe(t) ? "WRITABLE_PRIVATE" : "READONLY_PRIVATE"));
+                SavedTemplates.readonlyRecipe(t) ? "WRITABLE_PRIVATE" : "READONLY_PRIVATE"));
         edits.put("creation time", m -> m.put("createdAt", "2000-01-01T00:00:00Z"));
         edits.put("fingerprint removed", m -> m.remove("fingerprint"));
         edits.put("unknown field", m -> m.put("surprise", true));

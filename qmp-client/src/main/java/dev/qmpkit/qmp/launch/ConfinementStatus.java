@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -78,10 +79,10 @@ public record ConfinementStatus(long pid, int uid, int gid, List<Integer> groups
      *         transport is unavailable): pass the PID to {@link #ofPid} instead
      * @throws IOException when the socket cannot be connected to, or the process's status read
      */
-    public static java.util.Optional<ConfinementStatus> ofMonitor(Path monitorSocket) throws IOException {
+    public static Optional<ConfinementStatus> ofMonitor(Path monitorSocket) throws IOException {
         Objects.requireNonNull(monitorSocket, "monitorSocket");
         OptionalLong pid = PeerPid.of(monitorSocket, Duration.ofSeconds(5));
-        return pid.isPresent() ? java.util.Optional.of(ofPid(pid.getAsLong())) : java.util.Optional.empty();
+        return pid.isPresent() ? Optional.of(ofPid(pid.getAsLong())) : Optional.empty();
     }
 
     static ConfinementStatus parse(long pid, String status) {

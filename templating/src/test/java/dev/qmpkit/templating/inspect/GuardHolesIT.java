@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.qmpkit.qmp.BlockingQmpClient;
 import dev.qmpkit.qmp.launch.QemuBinary;
+import dev.qmpkit.qmp.launch.Confinement;
 import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuOption;
 import dev.qmpkit.qmp.launch.QemuProcess;
@@ -131,7 +132,10 @@ class GuardHolesIT {
         Path kernel = BuiltinGuest.writeKernel(tmp);
         Path log = tmp.resolve("serial.log");
         Path state = tmp.resolve("state.bin");
-        try (QemuProcess vm = QemuLauncher.builder(qemu).name("shared-anon").workDir(tmp).args(
+        // Unconfined: the state is saved through exec:cat into the test's private directory, which the
+        // default sandbox (no spawning) and user (nobody) refuse; confinement has its own tests.
+        try (QemuProcess vm = QemuLauncher.builder(qemu).name("shared-anon").workDir(tmp)
+                .confinement(Confinement.none()).args(
                 "-M", "q35,memory-backend=pc.ram", "-accel", "tcg", "-nodefaults", "-m", "128",
                 "-object", "memory-backend-ram,id=pc.ram,size=" + 128 * MIB + ",share=on",
                 "-kernel", kernel.toString(),

@@ -8,7 +8,7 @@ import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuProcess;
-import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.testing.FakeMonitor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -374,8 +374,8 @@ public final class QmpBench {
             }
         }
         try (FakeMonitor fake = FakeMonitor.start().recordCommands(false);
-             QmpClient client = QmpClient.connectBlocking(fake.endpoint(), QmpOptions.defaults())) {
-            clientOnly("client only, FakeMonitor (test-jar)", client, n, false);
+             QmpClient client = QmpClient.connectBlocking(QmpEndpoint.unix(fake.socketPath()), QmpOptions.defaults())) {
+            clientOnly("client only, FakeMonitor (qmpkit-testing)", client, n, false);
         }
     }
 

@@ -1,10 +1,12 @@
 package dev.qmpkit.qmp;
 
+import dev.qmpkit.testing.RecordedQemu;
+import dev.qmpkit.testing.ReceivedCommand;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.testing.FakeMonitor;
 import dev.qmpkit.qmp.testing.ProtocolErrors;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +39,7 @@ class QmpClientTest {
     }
 
     private QmpClient connect(QmpOptions.Builder b) {
-        return QmpClient.connectBlocking(monitor.endpoint(), b.build());
+        return QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), b.build());
     }
 
     @Test
@@ -57,13 +59,13 @@ class QmpClientTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"10.0", "7.2"})
     void replaysRecordedQemuTranscripts(String version) {
-        try (FakeMonitor recorded = FakeMonitor.replaying(version);
-             QmpClient c = QmpClient.connectBlocking(recorded.endpoint(), QmpOptions.defaults())) {
+        try (FakeMonitor recorded = FakeMonitor.replaying(RecordedQemu.of(version));
+             QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(recorded.socketPath()), QmpOptions.defaults())) {
             assertThat(c.qemuVersion().toString()).startsWith(version);
             JsonNode v = c.blocking().execute("query-version");
             assertThat(v.at("/qemu/major").asInt()).isEqualTo(c.qemuVersion().major());
             assertThat(c.blocking().execute("query-qmp-schema").size()).isGreaterThan(1000);
-            assertThat(FakeMonitor.transcript(version, "device_del-error").at("/error/class").asText())
+            assertThat(RecordedQemu.of(version).reply("device_del-error").at("/error/class").asText())
                     .isEqualTo("DeviceNotFound");
         }
     }
@@ -158,8 +160,8 @@ class QmpClientTest {
         try (QmpClient c = connect(QmpOptions.builder())) {
             CompletableFuture<JsonNode> first = c.execute("slow", Map.of("n", 1));
             CompletableFuture<JsonNode> second = c.execute("slow", Map.of("n", 2));
-            FakeMonitor.Request r1 = monitor.withheld().poll(5, TimeUnit.SECONDS);
-            FakeMonitor.Request r2 = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            ReceivedCommand r1 = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            ReceivedCommand r2 = monitor.withheld().poll(5, TimeUnit.SECONDS);
             r2.reply("{\"n\": 2}");
             assertThat(second.get(5, TimeUnit.SECONDS).get("n").asInt()).isEqualTo(2);
             assertThat(first).isNotDone();
@@ -200,10 +202,10 @@ class QmpClientTest {
             CompletableFuture<JsonNode> slow = c.execute("slow", null, CommandOptions.timeout(Duration.ofMillis(200)));
             assertThatThrownBy(() -> Futures.await(slow)).isInstanceOf(QmpTimeoutException.class)
                     .hasMessageContaining("slow");
-            FakeMonitor.Request late = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            ReceivedCommand late = monitor.withheld().poll(5, TimeUnit.SECONDS);
             // the next command is withheld too, then the late reply of the first arrives
             CompletableFuture<JsonNode> next = c.execute("slow", Map.of("next", true));
-            FakeMonitor.Request nextReq = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            ReceivedCommand nextReq = monitor.withheld().poll(5, TimeUnit.SECONDS);
             late.reply("{\"late\": true}");
             Thread.sleep(200);
             assertThat(next).isNotDone();
@@ -312,7 +314,7 @@ class QmpClientTest {
         CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();
         try (QmpClient c = connect(QmpOptions.builder().connectionListener(ProtocolErrors.to(reported::complete)))) {
             CompletableFuture<JsonNode> f = c.execute("slow");
-            FakeMonitor.Request r = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            ReceivedCommand r = monitor.withheld().poll(5, TimeUnit.SECONDS);
             monitor.sendRaw("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, stray 'x'\"}}\r\n");
             assertThat(reported.get(5, TimeUnit.SECONDS).getMessage()).contains("without an id");
             assertThat(f).isNotDone();
@@ -327,7 +329,7 @@ class QmpClientTest {
         monitor.withhold("slow");
         try (QmpClient c = connect(QmpOptions.builder().connectionListener(ProtocolErrors.to(reported::complete)))) {
             CompletableFuture<JsonNode> f = c.execute("slow");
-            FakeMonitor.Request r = monitor.withheld().poll(5, TimeUnit.SECONDS);
+            ReceivedCommand r = monitor.withheld().poll(5, TimeUnit.SECONDS);
             monitor.sendRaw("{\"return\": {}, \"id\": \"someone-else-1\"}\r\n");
             monitor.sendRaw("{\"return\": {}, \"id\": \"" + QmpClient.ID_PREFIX + "999999\"}\r\n");
             assertThat(reported.get(5, TimeUnit.SECONDS).getMessage()).contains("never sent");
@@ -520,9 +522,9 @@ class QmpClientTest {
             }
         };
         try (FakeMonitor other = FakeMonitor.start()) {
-            QmpClient a = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
+            QmpClient a = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.builder()
                     .commandTimeout(Duration.ofSeconds(11)).connectionListener(shared).build());
-            QmpClient b = QmpClient.connectBlocking(other.endpoint(), QmpOptions.builder()
+            QmpClient b = QmpClient.connectBlocking(QmpEndpoint.unix(other.socketPath()), QmpOptions.builder()
                     .commandTimeout(Duration.ofSeconds(22)).connectionListener(shared).build());
             names.put(a, "a");
             names.put(b, "b");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.testing.FakeMonitor;
 import dev.qmpkit.qmp.testing.ProtocolErrors;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +47,7 @@ class QmpEventsTest {
             r.reply("{}");
             monitor.sendEvent("CUSTOM", "{\"n\": 1}");
         });
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+        try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.defaults())) {
             List<String> names = new CopyOnWriteArrayList<>();
             List<String> threads = new CopyOnWriteArrayList<>();
             CountDownLatch got = new CountDownLatch(20);
@@ -74,7 +74,7 @@ class QmpEventsTest {
 
     @Test
     void subscribeFiltersByNameAndPredicate() throws Exception {
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+        try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.defaults())) {
             List<Integer> got = new CopyOnWriteArrayList<>();
             CountDownLatch done = new CountDownLatch(1);
             c.subscribe("JOB", e -> e.data().path("n").asInt() % 2 == 0, e -> got.add(e.data().get("n").asInt()));
@@ -96,7 +96,7 @@ class QmpEventsTest {
             monitor.sendEvent("RESUME", null);
             r.reply("{}");
         });
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+        try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.defaults())) {
             CompletableFuture<QmpEvent> resume = c.awaitEvent("RESUME", null, Duration.ofSeconds(5));
             c.blocking().execute("cont");
             QmpEvent e = resume.get(5, TimeUnit.SECONDS);
@@ -108,7 +108,7 @@ class QmpEventsTest {
 
     @Test
     void awaitEventTimesOut_andFailsWhenTheConnectionCloses() {
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+        try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.defaults())) {
             assertThatThrownBy(() -> Futures.await(c.awaitEvent("NEVER", null, Duration.ofMillis(100))))
                     .isInstanceOf(QmpTimeoutException.class).hasMessageContaining("NEVER");
             CompletableFuture<QmpEvent> pending = c.awaitEvent("NEVER", null, Duration.ofSeconds(30));
@@ -120,7 +120,7 @@ class QmpEventsTest {
     @Test
     void malformedEventIsReported_notDelivered() throws Exception {
         CompletableFuture<QmpProtocolException> reported = new CompletableFuture<>();
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
+        try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.builder()
                 .connectionListener(ProtocolErrors.to(reported::complete)).build())) {
             List<QmpEvent> got = new CopyOnWriteArrayList<>();
             c.subscribe(null, null, got::add);
@@ -136,7 +136,7 @@ class QmpEventsTest {
     @Test
     void eventFloodWithASlowListener_isBounded_dropsOldest_andDoesNotStarveReplies() throws Exception {
         int capacity = 16;
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(),
+        try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()),
                 QmpOptions.builder().eventQueueCapacity(capacity).build())) {
             CountDownLatch release = new CountDownLatch(1);
             List<Integer> delivered = new CopyOnWriteArrayList<>();
@@ -181,7 +181,7 @@ class QmpEventsTest {
         // Listeners run inline on the I/O thread here, in arrival order: once the marker Y (sent
         // after X) has been delivered, X has been offered to every subscription, so a delivery to
         // the closed one would already be in "got". The open subscription proves X arrived.
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(),
+        try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()),
                 QmpOptions.builder().eventExecutor(Runnable::run).build())) {
             List<QmpEvent> got = new CopyOnWriteArrayList<>();
             List<QmpEvent> open = new CopyOnWriteArrayList<>();
@@ -211,7 +211,7 @@ class QmpEventsTest {
                 escaped.add(t);
             }
         });
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(),
+        try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()),
                 QmpOptions.builder().eventExecutor(recording).build())) {
             List<Integer> got = new CopyOnWriteArrayList<>();
             CountDownLatch last = new CountDownLatch(1);
@@ -243,7 +243,7 @@ class QmpEventsTest {
 
     @Test
     void oneSubscriptionForSeveralEvents_keepsTheirOrder_andRefusesBadNames() throws Exception {
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults())) {
+        try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.defaults())) {
             List<String> got = new CopyOnWriteArrayList<>();
             CountDownLatch end = new CountDownLatch(1);
             EventSubscription s = c.subscribeAny(List.of("STOP", "RESUME", "STOP"), null, e -> got.add(e.name()));
@@ -285,7 +285,7 @@ class QmpEventsTest {
             }
         };
         int capacity = 4;
-        try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
+        try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.builder()
                 .eventQueueCapacity(capacity).connectionListener(listener).build())) {
             AtomicReference<CountDownLatch> gate = new AtomicReference<>();
             List<Integer> delivered = new CopyOnWriteArrayList<>();

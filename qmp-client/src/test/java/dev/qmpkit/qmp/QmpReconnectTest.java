@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.testing.FakeMonitor;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -48,7 +48,7 @@ class QmpReconnectTest {
         try (FakeMonitor monitor = FakeMonitor.start()) {
             monitor.withhold("slow");
             Recorder rec = new Recorder();
-            try (QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
+            try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.builder()
                     .reconnectPolicy(ReconnectPolicy.fixedDelay(5, Duration.ofMillis(50)))
                     .connectionListener(rec).build())) {
                 assertThat(rec.next()).isEqualTo("connected reconnect=false");
@@ -78,7 +78,7 @@ class QmpReconnectTest {
     void commandsIssuedWhileReconnectingFailFast_andGivingUpClosesForGood() throws Exception {
         FakeMonitor monitor = FakeMonitor.start();
         Recorder rec = new Recorder();
-        QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
+        QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.builder()
                 .reconnectPolicy(ReconnectPolicy.fixedDelay(2, Duration.ofMillis(300)))
                 .connectionListener(rec).build());
         assertThat(rec.next()).isEqualTo("connected reconnect=false");
@@ -104,7 +104,7 @@ class QmpReconnectTest {
     void withoutAPolicyALostConnectionClosesTheClient() throws Exception {
         try (FakeMonitor monitor = FakeMonitor.start()) {
             Recorder rec = new Recorder();
-            QmpClient c = QmpClient.connectBlocking(monitor.endpoint(),
+            QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()),
                     QmpOptions.builder().connectionListener(rec).build());
             assertThat(rec.next()).isEqualTo("connected reconnect=false");
             monitor.dropConnections();
@@ -121,7 +121,7 @@ class QmpReconnectTest {
     void closeWhileReconnecting_stopsReconnecting_andReportsTheEndOnce() throws Exception {
         try (FakeMonitor monitor = FakeMonitor.start()) {
             Recorder rec = new Recorder();
-            QmpClient c = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.builder()
+            QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.builder()
                     .reconnectPolicy(ReconnectPolicy.fixedDelay(5, Duration.ofMillis(300)))
                     .connectionListener(rec).build());
             assertThat(rec.next()).isEqualTo("connected reconnect=false");
@@ -143,7 +143,7 @@ class QmpReconnectTest {
         try (FakeMonitor monitor = FakeMonitor.start()) {
             for (int i = 0; i < 20; i++) {
                 Recorder rec = new Recorder();
-                QmpClient c = QmpClient.connectBlocking(monitor.endpoint(),
+                QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()),
                         QmpOptions.builder().connectionListener(rec).build());
                 assertThat(rec.next()).isEqualTo("connected reconnect=false");
                 CompletableFuture<Void> drop = CompletableFuture.runAsync(monitor::dropConnections);

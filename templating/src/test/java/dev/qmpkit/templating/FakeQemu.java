@@ -1,5 +1,7 @@
 package dev.qmpkit.templating;
 
+import dev.qmpkit.qmp.QmpEndpoint;
+import dev.qmpkit.testing.RecordedQemu;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.QemuVersion;
 import dev.qmpkit.qmp.QmpClient;
@@ -10,7 +12,7 @@ import dev.qmpkit.qmp.launch.QemuLaunchException;
 import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.qmp.launch.QemuStarter;
-import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.testing.FakeMonitor;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -146,7 +148,7 @@ final class FakeQemu implements QemuStarter, AutoCloseable {
             this.launch = launch;
             parseBackends(launch.args());
             script();
-            client = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults());
+            client = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.defaults());
         }
 
         private void parseBackends(List<String> args) {
@@ -204,7 +206,7 @@ final class FakeQemu implements QemuStarter, AutoCloseable {
             monitor.returns("query-memory-devices", "[]");
             monitor.returns("query-memory-size-summary", "{\"base-memory\": " + ram + ", \"plugged-memory\": 0}");
             for (String recorded : List.of("query-migrate-capabilities", "query-qmp-schema", "qom-list-properties")) {
-                JsonNode reply = FakeMonitor.transcript("10.0", recorded);
+                JsonNode reply = RecordedQemu.of("10.0").reply(recorded);
                 monitor.on(recorded, r -> r.replyRecorded(reply));
             }
             for (String ok : List.of("stop", "cont", "migrate-set-capabilities", "netdev_add", "device_add")) {

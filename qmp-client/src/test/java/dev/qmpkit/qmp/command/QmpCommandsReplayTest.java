@@ -1,5 +1,6 @@
 package dev.qmpkit.qmp.command;
 
+import dev.qmpkit.qmp.QmpEndpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,8 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpCommandException;
 import dev.qmpkit.qmp.QmpOptions;
-import dev.qmpkit.qmp.testing.FakeMonitor;
-import java.io.InputStream;
+import dev.qmpkit.testing.FakeMonitor;
+import dev.qmpkit.testing.RecordedQemu;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -32,23 +33,17 @@ class QmpCommandsReplayTest {
 
     private final Map<String, JsonNode> sent = new ConcurrentHashMap<>();
 
-    private static JsonNode transcript(String version, String file) throws Exception {
-        try (InputStream in = QmpCommandsReplayTest.class.getResourceAsStream("/qmp-replies/" + version + "/" + file
-                + ".json")) {
-            return JSON.readTree(in);
-        }
-    }
-
     private FakeMonitor monitor(String version) throws Exception {
-        FakeMonitor m = FakeMonitor.start().greeting(transcript(version, "greeting").toString());
+        RecordedQemu qemu = RecordedQemu.of(version);
+        FakeMonitor m = FakeMonitor.start().greeting(qemu.greeting());
         for (String name : RECORDED) {
-            JsonNode reply = transcript(version, name).get("reply");
+            JsonNode reply = qemu.reply(name);
             m.on(name, r -> {
                 sent.put(name, r.arguments() == null ? JSON.createObjectNode() : r.arguments());
                 r.replyRecorded(reply);
             });
         }
-        JsonNode deviceDelError = transcript(version, "device_del-error").get("reply");
+        JsonNode deviceDelError = qemu.reply("device_del-error");
         m.on("device_del", r -> r.replyRecorded(deviceDelError));
         for (String name : List.of("migrate-set-capabilities", "device_add", "qom-set", "remove-fd", "netdev_add",
                 "migrate")) {
@@ -64,7 +59,7 @@ class QmpCommandsReplayTest {
     @ValueSource(strings = {"10.0", "7.2"})
     void repliesAreTyped(String version) throws Exception {
         try (FakeMonitor m = monitor(version);
-             QmpClient client = QmpClient.connectBlocking(m.endpoint(), QmpOptions.defaults())) {
+             QmpClient client = QmpClient.connectBlocking(QmpEndpoint.unix(m.socketPath()), QmpOptions.defaults())) {
             BlockingQmpCommands c = client.blocking().commands();
             assertThat(c.queryVersion().qemu()).isEqualTo(client.qemuVersion());
             assertThat(c.queryStatus().status()).isEqualTo(RunState.PRELAUNCH);
@@ -91,7 +86,7 @@ class QmpCommandsReplayTest {
     @Test
     void argumentsHaveTheShapeQemuExpects() throws Exception {
         try (FakeMonitor m = monitor("10.0");
-             QmpClient client = QmpClient.connectBlocking(m.endpoint(), QmpOptions.defaults())) {
+             QmpClient client = QmpClient.connectBlocking(QmpEndpoint.unix(m.socketPath()), QmpOptions.defaults())) {
             BlockingQmpCommands c = client.blocking().commands();
             c.migrateSetCapability("x-ignore-shared", true);
             assertThat(sent.get("migrate-set-capabilities").toString())

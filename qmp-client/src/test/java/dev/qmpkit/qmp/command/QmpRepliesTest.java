@@ -1,5 +1,6 @@
 package dev.qmpkit.qmp.command;
 
+import dev.qmpkit.testing.RecordedQemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,14 +10,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qmpkit.qmp.QmpProtocolException;
 import dev.qmpkit.qmp.internal.Replies;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 /**
- * Reads replies recorded from real QEMU 10.0 and 7.2 (test resources {@code qmp-replies/VERSION},
+ * Reads replies recorded from real QEMU 10.0 and 7.2 ({@link RecordedQemu}, the test kit's recordings,
  * captured with {@code -qmp stdio} on a q35 VM with a memory-backend-ram, a file-backed
  * pc-dimm, vmgenid and virtio-balloon) into the typed records.
  */
@@ -25,12 +25,7 @@ class QmpRepliesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static JsonNode reply(String version, String name) {
-        try (InputStream in = QmpRepliesTest.class.getResourceAsStream("/qmp-replies/" + version + "/" + name + ".json")) {
-            assertThat(in).as("transcript %s/%s", version, name).isNotNull();
-            return JSON.readTree(in).get("reply").get("return");
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        return RecordedQemu.of(version).reply(name).get("return");
     }
 
     private static <T> T read(String version, String name, JavaType type) {

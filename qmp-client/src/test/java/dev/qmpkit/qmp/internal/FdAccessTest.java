@@ -1,11 +1,12 @@
 package dev.qmpkit.qmp.internal;
 
+import dev.qmpkit.qmp.QmpEndpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpOptions;
-import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.testing.FakeMonitor;
 import java.io.FileDescriptor;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +75,7 @@ class FdAccessTest {
     static final class Probe {
         public static void main(String[] args) throws Exception {
             try (FakeMonitor m = FakeMonitor.start();
-                 QmpClient c = QmpClient.connectBlocking(m.endpoint(), QmpOptions.defaults());
+                 QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(m.socketPath()), QmpOptions.defaults());
                  RandomAccessFile raf = new RandomAccessFile(args[0], "rw")) {
                 try {
                     c.executeWithFd(raf.getFD(), "getfd", Map.of("fdname", "x"));

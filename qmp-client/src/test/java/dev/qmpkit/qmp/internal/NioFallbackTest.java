@@ -1,5 +1,6 @@
 package dev.qmpkit.qmp.internal;
 
+import dev.qmpkit.qmp.QmpEndpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,7 +9,7 @@ import dev.qmpkit.qmp.QmpEvent;
 import dev.qmpkit.qmp.QmpListener;
 import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.qmp.QmpResources;
-import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.testing.FakeMonitor;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class NioFallbackTest {
     void unixSocketOverNioWorks_butCannotPassFds() throws Exception {
         try (QmpResources nio = DefaultQmpResources.createNio(1); FakeMonitor m = FakeMonitor.start()) {
             assertThat(nio.nativeTransport()).isFalse();
-            try (QmpClient c = QmpClient.connectBlocking(m.endpoint(), QmpOptions.builder().resources(nio).build());
+            try (QmpClient c = QmpClient.connectBlocking(QmpEndpoint.unix(m.socketPath()), QmpOptions.builder().resources(nio).build());
                  RandomAccessFile raf = new RandomAccessFile(tmp.resolve("f").toFile(), "rw")) {
                 CompletableFuture<QmpEvent> ev = c.awaitEvent("STOP", null, Duration.ofSeconds(5));
                 m.sendEvent("STOP", null);
@@ -54,13 +55,13 @@ class NioFallbackTest {
             // a fake "QEMU" that connects to us and greets, as QEMU does in listen mode
             try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
                     java.net.UnixDomainSocketAddress.of(sock))) {
-                ch.write(java.nio.ByteBuffer.wrap(FakeMonitor.utf8(FakeMonitor.GREETING_10_0 + "\r\n")));
+                ch.write(java.nio.ByteBuffer.wrap((FakeMonitor.GREETING_10_0 + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(4096);
                 ch.read(in);
                 String caps = new String(in.array(), 0, in.position(), java.nio.charset.StandardCharsets.UTF_8);
                 assertThat(caps).contains("qmp_capabilities");
                 String id = caps.replaceAll("(?s).*\"id\":\"([^\"]+)\".*", "$1");
-                ch.write(java.nio.ByteBuffer.wrap(FakeMonitor.utf8("{\"return\": {}, \"id\": \"" + id + "\"}\r\n")));
+                ch.write(java.nio.ByteBuffer.wrap(("{\"return\": {}, \"id\": \"" + id + "\"}\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 try (QmpClient c = accepted.get(5, TimeUnit.SECONDS)) {
                     assertThat(c.qemuVersion().major()).isEqualTo(10);
                 }

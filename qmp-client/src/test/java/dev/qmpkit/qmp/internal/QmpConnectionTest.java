@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.qmpkit.qmp.QmpCommandException;
 import dev.qmpkit.qmp.QmpConnectionException;
 import dev.qmpkit.qmp.QmpProtocolException;
-import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.testing.FakeMonitor;
 import io.netty.channel.unix.FileDescriptor;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

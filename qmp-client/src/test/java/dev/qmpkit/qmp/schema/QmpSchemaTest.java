@@ -1,12 +1,12 @@
 package dev.qmpkit.qmp.schema;
 
+import dev.qmpkit.testing.RecordedQemu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
@@ -21,14 +21,8 @@ class QmpSchemaTest {
     private static final Map<String, QmpSchema> SCHEMAS = new ConcurrentHashMap<>();
 
     static QmpSchema schema(String version) {
-        return SCHEMAS.computeIfAbsent(version, v -> {
-            try (InputStream in = QmpSchemaTest.class.getResourceAsStream("/qmp-replies/" + v + "/query-qmp-schema.json")) {
-                JsonNode reply = new ObjectMapper().readTree(in).get("reply").get("return");
-                return QmpSchema.fromReply(reply);
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        });
+        return SCHEMAS.computeIfAbsent(version,
+                v -> QmpSchema.fromReply(RecordedQemu.of(v).reply("query-qmp-schema").get("return")));
     }
 
     @Test

@@ -1,11 +1,12 @@
 package dev.qmpkit.templating.inspect;
 
+import dev.qmpkit.qmp.QmpEndpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpOptions;
-import dev.qmpkit.qmp.testing.FakeMonitor;
+import dev.qmpkit.testing.FakeMonitor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -71,7 +72,7 @@ final class Transcript implements AutoCloseable {
 
     QmpClient client() {
         if (client == null) {
-            client = QmpClient.connectBlocking(monitor.endpoint(), QmpOptions.defaults());
+            client = QmpClient.connectBlocking(QmpEndpoint.unix(monitor.socketPath()), QmpOptions.defaults());
         }
         return client;
     }

@@ -1,7 +1,7 @@
 import json, subprocess, sys, os, tempfile
 ver, exe = sys.argv[1], sys.argv[2]
 fw = sys.argv[3:]
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), ver)
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "resources", "dev", "qmpkit", "testing", "qemu-" + ver)
 os.makedirs(out, exist_ok=True)
 tmp = tempfile.mkdtemp()
 memf = os.path.join(tmp, "mem")
@@ -21,6 +21,7 @@ def read():
         return m
 greet = read()
 json.dump(greet, open(f"{out}/greeting.json","w"), indent=1)
+recorded = []
 def ex(name, args=None, fname=None):
     msg = {"execute": name}
     if args is not None: msg["arguments"]=args
@@ -28,6 +29,7 @@ def ex(name, args=None, fname=None):
     r = read()
     rec = {"execute": name, "arguments": args, "reply": r}
     json.dump(rec, open(f"{out}/{fname or name}.json","w"), indent=1)
+    recorded.append(fname or name)
     return r
 ex("qmp_capabilities")
 ex("query-version"); ex("query-status")
@@ -59,3 +61,5 @@ for i in range(100):
 ex("query-status", None, "query-status-postmigrate")
 ex("quit")
 p.wait()
+# The recordings in the order they were made (a jar cannot list its resources).
+json.dump(recorded, open(f"{out}/index.json","w"), indent=1)

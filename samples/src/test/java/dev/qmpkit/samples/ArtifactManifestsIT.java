@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.templating.Template;
+import dev.qmpkit.testing.FakeMonitor;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ class ArtifactManifestsIT {
     void libraryJarsNameTheirModuleAndVersion() throws Exception {
         assertLibraryManifest(jarOf(QmpClient.class), "dev.qmpkit.qmp");
         assertLibraryManifest(jarOf(Template.class), "dev.qmpkit.templating");
+        assertLibraryManifest(jarOf(FakeMonitor.class), "dev.qmpkit.testing");
     }
 
     @Test

@@ -19,10 +19,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The SDK as a user gets it: {@code mvn install} puts {@code qmpkit-bom}, {@code qmp-client} and
- * {@code templating} (with sources and javadoc jars) in the local repository, and a separate
- * project that imports the BOM and depends on {@code templating} alone compiles and runs against
- * real QEMU. That project resolves from a view of the local repository without
+ * The SDK as a user gets it: {@code mvn install} puts {@code qmpkit-bom}, {@code qmp-client},
+ * {@code templating} and {@code qmpkit-testing} (with sources and javadoc jars, and no
+ * {@code -tests} jar) in the local repository, and a separate project that imports the BOM and
+ * depends on {@code templating} alone compiles and runs against real QEMU; its tests, with
+ * {@code qmpkit-testing} in test scope, script a QMP conversation with the fake monitor. That project resolves from a view of the local repository without
  * {@code qmpkit-parent}, so what is proven is the published jars and their flattened POMs
  * (transitive dependencies included), not the reactor's classes or the build's parent. It runs
  * on the newest JDK here with the JVM options the README gives library users, and the JVM
@@ -36,7 +37,8 @@ class InstalledArtifactsIT {
     private static final Path REPO = Path.of(System.getProperty("user.home"), ".m2", "repository");
     private static final Path M2 = REPO.resolve("dev/qmpkit");
     private static final Map<String, String> MODULE_NAMES =
-            Map.of("qmp-client", "dev.qmpkit.qmp", "templating", "dev.qmpkit.templating");
+            Map.of("qmp-client", "dev.qmpkit.qmp", "templating", "dev.qmpkit.templating", "qmpkit-testing",
+                    "dev.qmpkit.testing");
 
     @TempDir
     static Path work;
@@ -44,13 +46,14 @@ class InstalledArtifactsIT {
     private static Path project;
     private static Path repoView;
     private static String classpath;
+    private static String testClasspath;
 
     @BeforeAll
     static void installTheSdkAndBuildAProjectOnIt() throws Exception {
         Path root = repoRoot();
         // Its own build folder, so it never races the build that runs this test.
         mvn(root, 900, "install", "-DskipTests", "-Dqmpkit.out=target-installit", "-pl",
-                "qmpkit-bom,qmp-client,templating", "-am");
+                "qmpkit-bom,qmp-client,templating,qmpkit-testing", "-am");
         for (String artifact : MODULE_NAMES.keySet()) {
             for (String suffix : List.of(".jar", "-sources.jar", "-javadoc.jar", ".pom")) {
                 assertThat(installed(artifact, suffix)).as("installed " + artifact + suffix).isNotEmptyFile();
@@ -60,15 +63,45 @@ class InstalledArtifactsIT {
         repoView = repositoryWithoutTheParent(Files.createDirectories(work.resolve("repository")));
         project = Files.createDirectories(work.resolve("project"));
         writeProject(project);
-        mvn(project, 600, "-Dmaven.repo.local=" + repoView, "compile", "dependency:build-classpath",
+        writeTest(project);
+        mvn(project, 600, "-Dmaven.repo.local=" + repoView, "test-compile", "dependency:build-classpath",
                 "-Dmdep.outputFile=cp.txt");
+        mvn(project, 600, "-Dmaven.repo.local=" + repoView, "dependency:build-classpath", "-Dmdep.includeScope=test",
+                "-Dmdep.outputFile=cp-test.txt");
         classpath = project.resolve("target/classes") + File.pathSeparator
                 + Files.readString(project.resolve("cp.txt")).strip();
+        testClasspath = project.resolve("target/test-classes") + File.pathSeparator + classpath + File.pathSeparator
+                + Files.readString(project.resolve("cp-test.txt")).strip();
+    }
+
+    @Test
+    void noTestsJarIsBuiltSoNoneIsPublished() throws IOException {
+        for (String module : List.of("qmp-client", "templating", "qmpkit-testing")) {
+            try (Stream<Path> files = Files.list(repoRoot().resolve(module).resolve("target-installit"))) {
+                assertThat(files.map(p -> p.getFileName().toString())).as(module + "'s build output")
+                        .noneMatch(n -> n.endsWith("-tests.jar"));
+            }
+        }
+        assertThat(Files.readString(repoRoot().resolve("pom.xml"))).doesNotContain("<type>test-jar</type>");
+    }
+
+    @Test
+    void aProjectTestsItsQmpCodeWithTheInstalledTestKit() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Jdks.newest().java()));
+        cmd.addAll(README_JVM_FLAGS);
+        cmd.addAll(List.of("-cp", testClasspath, "ScriptedConversation"));
+        ChildProcess r = ChildProcess.run(cmd, project, Map.of(), 120);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("QEMU 10.0.2").contains("status: paused")
+                .contains("sent: [qmp_capabilities, query-status]").contains("recorded 7.2: DeviceNotFound");
+        assertThat(r.err()).as(r.toString()).doesNotContain("WARNING");
+        assertThat(testClasspath).contains(repoView.resolve("dev/qmpkit/qmpkit-testing").toString());
+        assertThat(classpath).as("test scope stays out of the main class path").doesNotContain("qmpkit-testing");
     }
 
     @Test
     void installedPomsStandAlone() throws IOException {
-        for (String artifact : List.of("qmpkit-bom", "qmp-client", "templating")) {
+        for (String artifact : List.of("qmpkit-bom", "qmp-client", "templating", "qmpkit-testing")) {
             String pom = Files.readString(installed(artifact, ".pom"));
             assertThat(pom).as(artifact + ".pom").doesNotContain("<parent>").doesNotContain("qmpkit-parent");
         }
@@ -78,7 +111,8 @@ class InstalledArtifactsIT {
                 .contains("<artifactId>qmp-client</artifactId>\n      <version>" + VERSION + "</version>");
         // The BOM lists the library artifacts and nothing of the build's own dependency management.
         assertThat(Files.readString(installed("qmpkit-bom", ".pom"))).contains("<artifactId>qmp-client</artifactId>")
-                .contains("<artifactId>templating</artifactId>").doesNotContain("netty").doesNotContain("junit");
+                .contains("<artifactId>templating</artifactId>").contains("<artifactId>qmpkit-testing</artifactId>")
+                .doesNotContain("netty").doesNotContain("junit");
     }
 
     @Test
@@ -168,6 +202,11 @@ class InstalledArtifactsIT {
                       <groupId>dev.qmpkit</groupId>
                       <artifactId>templating</artifactId>
                     </dependency>
+                    <dependency>
+                      <groupId>dev.qmpkit</groupId>
+                      <artifactId>qmpkit-testing</artifactId>
+                      <scope>test</scope>
+                    </dependency>
                   </dependencies>
                   <build>
                     <plugins>
@@ -221,6 +260,38 @@ class InstalledArtifactsIT {
                         Files.delete(kernel);
                         Files.delete(dir.resolve("data"));
                         Files.delete(dir);
+                    }
+                }
+                """);
+    }
+
+    private static void writeTest(Path dir) throws IOException {
+        Path src = Files.createDirectories(dir.resolve("src/test/java"));
+        // A scripted conversation: a recorded greeting, a queued reply split on the wire, the requests seen.
+        Files.writeString(src.resolve("ScriptedConversation.java"), """
+                import dev.qmpkit.qmp.QmpClient;
+                import dev.qmpkit.qmp.QmpCommandException;
+                import dev.qmpkit.qmp.QmpEndpoint;
+                import dev.qmpkit.qmp.QmpOptions;
+                import dev.qmpkit.testing.FakeMonitor;
+                import dev.qmpkit.testing.RecordedQemu;
+                import dev.qmpkit.testing.Reply;
+
+                public class ScriptedConversation {
+                    public static void main(String[] args) throws Exception {
+                        try (FakeMonitor qemu = FakeMonitor.replaying(RecordedQemu.QEMU_10_0);
+                             QmpClient client = QmpClient.connectBlocking(QmpEndpoint.unix(qemu.socketPath()), QmpOptions.defaults())) {
+                            qemu.enqueue("query-status", Reply.returning("{\\"status\\": \\"paused\\", \\"running\\": false}").splitAt(5, 17));
+                            System.out.println("QEMU " + client.qemuVersion());
+                            System.out.println("status: " + client.blocking().execute("query-status").path("status").asText());
+                            System.out.println("sent: " + qemu.received());
+                        }
+                        try (FakeMonitor qemu = FakeMonitor.replaying(RecordedQemu.QEMU_7_2);
+                             QmpClient client = QmpClient.connectBlocking(QmpEndpoint.unix(qemu.socketPath()), QmpOptions.defaults())) {
+                            client.blocking().execute("device_del", java.util.Map.of("id", "nope"));
+                        } catch (QmpCommandException e) {
+                            System.out.println("recorded " + RecordedQemu.QEMU_7_2.version() + ": " + e.errorClass());
+                        }
                     }
                 }
                 """);

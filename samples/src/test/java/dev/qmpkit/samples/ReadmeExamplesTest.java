@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every line of the README's Java examples is a line of {@link ReadmeExamplesIT} or of
- * {@link GuestAgentExample} (run by {@link ReadmeAgentExampleIT}), which run them.
+ * {@link GuestAgentExample} (run by {@link ReadmeAgentExampleIT}), which run them; a block
+ * marked {@code <!-- verbatim: ... -->} is compiled and run whole by the test the mark names.
  */
 class ReadmeExamplesTest {
 
@@ -39,11 +40,15 @@ class ReadmeExamplesTest {
     private static List<String> javaBlocks(List<String> lines) {
         List<String> out = new ArrayList<>();
         boolean in = false;
+        String previous = "";
         for (String l : lines) {
             if (l.startsWith("```")) {
-                in = l.equals("```java");
+                // A block marked "verbatim" is compiled and run as a whole by the test it names.
+                in = l.equals("```java") && !previous.startsWith("<!-- verbatim:");
+                previous = l;
                 continue;
             }
+            previous = l;
             if (in && !l.isBlank()) {
                 out.add(l.strip());
             }

@@ -24,6 +24,7 @@ public final class QmpOptions {
     private final QmpResources resources;
     private final boolean allowRemoteTcp;
     private final ConnectionListener connectionListener;
+    private final QmpMetrics metrics;
 
     private QmpOptions(Builder b) {
         this.commandTimeout = b.commandTimeout;
@@ -37,6 +38,7 @@ public final class QmpOptions {
         this.resources = b.resources;
         this.allowRemoteTcp = b.allowRemoteTcp;
         this.connectionListener = b.connectionListener;
+        this.metrics = b.metrics;
     }
 
     /** @return a builder with the defaults */
@@ -63,6 +65,7 @@ public final class QmpOptions {
         b.resources = resources;
         b.allowRemoteTcp = allowRemoteTcp;
         b.connectionListener = connectionListener;
+        b.metrics = metrics;
         return b;
     }
 
@@ -129,6 +132,11 @@ public final class QmpOptions {
         return connectionListener;
     }
 
+    /** @return what receives the client's measurements; never null ({@link QmpMetrics#NONE} by default) */
+    public QmpMetrics metrics() {
+        return metrics;
+    }
+
     /** Builds {@link QmpOptions}. Not thread-safe. */
     public static final class Builder {
         private Duration commandTimeout = Duration.ofSeconds(30);
@@ -142,6 +150,7 @@ public final class QmpOptions {
         private QmpResources resources;
         private boolean allowRemoteTcp;
         private ConnectionListener connectionListener = new ConnectionListener() { };
+        private QmpMetrics metrics = QmpMetrics.NONE;
 
         private Builder() {
         }
@@ -248,6 +257,17 @@ public final class QmpOptions {
          */
         public Builder connectionListener(ConnectionListener listener) {
             this.connectionListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * @param metrics receives command latencies, commands in flight, dropped events and
+         *                reconnects (default {@link QmpMetrics#NONE}: nothing measured, at no
+         *                cost); e.g. {@code MicrometerQmpMetrics.qmp(registry)}; never null
+         * @return this
+         */
+        public Builder metrics(QmpMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

@@ -89,6 +89,7 @@ public final class ClonePool implements AutoCloseable {
             throw new IllegalArgumentException("pool size must be 1 to 64, not " + size);
         }
         ClonePool pool = new ClonePool(templating, template, size, options);
+        templating.measure().poolStarted(pool);
         pool.refill();
         return pool;
     }
@@ -114,6 +115,18 @@ public final class ClonePool implements AutoCloseable {
      */
     public CloneVm acquire(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
+        long t0 = System.nanoTime();
+        boolean ok = false;
+        try {
+            CloneVm vm = take(timeout);
+            ok = true;
+            return vm;
+        } finally {
+            templating.measure().poolAcquired(this, ok, System.nanoTime() - t0);
+        }
+    }
+
+    private CloneVm take(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (closed) {
@@ -147,6 +160,11 @@ public final class ClonePool implements AutoCloseable {
                 discardDead(vm);
             }
         }
+    }
+
+    /** @return the template this pool clones; never null */
+    public Template template() {
+        return template;
     }
 
     /** @return the configured number of ready clones */
@@ -185,6 +203,7 @@ public final class ClonePool implements AutoCloseable {
             stopAll();
         } finally {
             templating.closed(this);
+            templating.measure().poolClosed(this);
             closeDone.complete(null);
         }
     }
@@ -250,6 +269,7 @@ public final class ClonePool implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // Accounted for whatever was thrown: a start that is not counted off leaves the pool short for good.
             starting.decrementAndGet();
+            templating.measure().poolRefilled(this, false);
             retryLater(e);
             if (e instanceof Error err) {
                 throw err;
@@ -265,6 +285,7 @@ public final class ClonePool implements AutoCloseable {
         consecutiveFailures.set(0);
         ready.addLast(vm);
         starting.decrementAndGet();
+        templating.measure().poolRefilled(this, true);
         vm.process().onExit().thenRun(() -> {
             if (ready.remove(vm)) {
                 LOG.warn("pool clone {} (pid {}) died while waiting; replacing it", vm.name(), vm.pid());

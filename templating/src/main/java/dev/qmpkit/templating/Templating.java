@@ -53,6 +53,9 @@ public final class Templating implements AutoCloseable {
 
     private final QemuStarter launcher;
     private final QmpOptions qmpOptions;
+    private final TemplatingMetrics metrics;
+    /** {@link #metrics}, unable to throw into a workflow. */
+    private final TemplatingMetrics measure;
     private final boolean shared;
     private final Confinement confinement;
     private final CloneUids cloneUids;
@@ -67,6 +70,8 @@ public final class Templating implements AutoCloseable {
     private Templating(Builder b, boolean shared) {
         this.launcher = b.launcher;
         this.qmpOptions = b.resources == null ? b.qmpOptions : b.qmpOptions.toBuilder().resources(b.resources).build();
+        this.metrics = b.metrics;
+        this.measure = GuardedTemplatingMetrics.of(b.metrics);
         this.shared = shared;
         this.confinement = b.confinement;
         this.cloneUids = b.cloneUids;
@@ -114,6 +119,11 @@ public final class Templating implements AutoCloseable {
         return cloneUids;
     }
 
+    /** @return what receives the workflows' measurements; never null ({@link TemplatingMetrics#NONE} by default) */
+    public TemplatingMetrics metrics() {
+        return metrics;
+    }
+
     /** @return the I/O resources those clients borrow; never null */
     public QmpResources resources() {
         return qmpOptions.resources() == null ? QmpResources.shared() : qmpOptions.resources();
@@ -155,7 +165,8 @@ public final class Templating implements AutoCloseable {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(listener, "listener");
         checkOpen();
-        TemplateLaunch.Started s = templateLaunch.start(binary, description, directory, listener);
+        TemplateLaunch.Started s = templateLaunch.start(binary, description, directory,
+                MeasuredProgress.of(listener, measure));
         return track(new TemplateVm(this, s.directory(), s.description(), s.process(), s.serialLog(), s.vmgenid()));
     }
 
@@ -193,7 +204,20 @@ public final class Templating implements AutoCloseable {
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(options, "options");
         checkOpen();
-        return track(new CloneVm(this, template, cloneWorkflow.start(template, options)));
+        if (measure == TemplatingMetrics.NONE) {
+            return track(new CloneVm(this, template, cloneWorkflow.start(template, options)));
+        }
+        long t0 = System.nanoTime();
+        boolean ok = false;
+        try {
+            CloneOptions measured = options.toBuilder().listener(MeasuredProgress.of(options.listener(), measure))
+                    .build();
+            CloneVm vm = track(new CloneVm(this, template, cloneWorkflow.start(template, measured)));
+            ok = true;
+            return vm;
+        } finally {
+            measure.cloneStarted(ok, System.nanoTime() - t0);
+        }
     }
 
     /**
@@ -247,7 +271,24 @@ public final class Templating implements AutoCloseable {
     // ---- for the objects it builds
 
     TemplateManifest save(TemplateVm vm, SaveOptions options) {
-        return saveWorkflow.save(vm, options);
+        if (measure == TemplatingMetrics.NONE) {
+            return saveWorkflow.save(vm, options);
+        }
+        long t0 = System.nanoTime();
+        boolean ok = false;
+        try {
+            TemplateManifest m = saveWorkflow.save(vm, options.toBuilder()
+                    .listener(MeasuredProgress.of(options.listener(), measure)).build());
+            ok = true;
+            return m;
+        } finally {
+            measure.templateSaved(ok, System.nanoTime() - t0);
+        }
+    }
+
+    /** @return the metrics, guarded: for the pools */
+    TemplatingMetrics measure() {
+        return measure;
     }
 
     TemplateChecks checks() {
@@ -305,6 +346,7 @@ public final class Templating implements AutoCloseable {
         private QmpResources resources;
         private Confinement confinement = Confinement.defaults();
         private CloneUids cloneUids;
+        private TemplatingMetrics metrics = TemplatingMetrics.NONE;
 
         private Builder() {
         }
@@ -365,6 +407,18 @@ public final class Templating implements AutoCloseable {
          */
         public Builder resources(QmpResources resources) {
             this.resources = Objects.requireNonNull(resources, "resources");
+            return this;
+        }
+
+        /**
+         * @param metrics receives the time of each workflow step, of clone starts and template
+         *                saves, and the pools' sizes, acquires and refills (default
+         *                {@link TemplatingMetrics#NONE}); e.g.
+         *                {@code MicrometerTemplatingMetrics.of(registry)}; never null
+         * @return this
+         */
+        public Builder metrics(TemplatingMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.qmpkit.qmp.agent;
 
+import dev.qmpkit.qmp.QmpMetrics;
 import dev.qmpkit.qmp.QmpResources;
 import java.time.Duration;
 import java.util.Objects;
@@ -32,6 +33,7 @@ public final class AgentOptions {
     private final int fileChunkSize;
     private final QmpResources resources;
     private final Executor executor;
+    private final QmpMetrics metrics;
 
     private AgentOptions(Builder b) {
         this.commandTimeout = b.commandTimeout;
@@ -42,6 +44,7 @@ public final class AgentOptions {
         this.fileChunkSize = b.fileChunkSize;
         this.resources = b.resources;
         this.executor = b.executor;
+        this.metrics = b.metrics;
     }
 
     /**
@@ -71,6 +74,7 @@ public final class AgentOptions {
         b.fileChunkSize = fileChunkSize;
         b.resources = resources;
         b.executor = executor;
+        b.metrics = metrics;
         return b;
     }
 
@@ -145,6 +149,7 @@ public final class AgentOptions {
         private int fileChunkSize = DEFAULT_FILE_CHUNK_SIZE;
         private QmpResources resources;
         private Executor executor;
+        private QmpMetrics metrics = QmpMetrics.NONE;
 
         private Builder() {
         }
@@ -228,6 +233,17 @@ public final class AgentOptions {
         }
 
         /**
+         * @param metrics receives each agent command's latency and outcome and the commands in
+         *                flight (default {@link QmpMetrics#NONE}: nothing measured, at no cost);
+         *                e.g. {@code MicrometerQmpMetrics.agent(registry)}; never null
+         * @return this
+         */
+        public Builder metrics(QmpMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
+        /**
          * @return the options
          * @throws IllegalArgumentException when a file chunk, base64-encoded, would not fit in one message
          */
@@ -248,6 +264,11 @@ public final class AgentOptions {
             }
             return d;
         }
+    }
+
+    /** @return what receives the agent client's measurements; never null ({@link QmpMetrics#NONE} by default) */
+    public QmpMetrics metrics() {
+        return metrics;
     }
 
     @Override

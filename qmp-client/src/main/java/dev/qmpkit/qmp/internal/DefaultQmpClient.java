@@ -15,6 +15,7 @@ import dev.qmpkit.qmp.QmpConnectionException;
 import dev.qmpkit.qmp.QmpEndpoint;
 import dev.qmpkit.qmp.QmpEvent;
 import dev.qmpkit.qmp.QmpException;
+import dev.qmpkit.qmp.QmpMetrics;
 import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.qmp.QmpProtocolException;
 import dev.qmpkit.qmp.command.QmpCommands;
@@ -83,6 +84,7 @@ public final class DefaultQmpClient implements QmpClient {
     private final ConnectionListener connectionListener;
     private final EventDispatcher events;
     private final Reconnector reconnector;
+    private final QmpMetrics metrics;
     private final AtomicLong ids = new AtomicLong();
     private final CompletableFuture<QmpException> closeFuture = new CompletableFuture<>();
     private final Object lock = new Object();
@@ -104,11 +106,17 @@ public final class DefaultQmpClient implements QmpClient {
                 : DefaultQmpResources.defaultEventExecutor();
         this.listenerExecutor = new SerialExecutor(eventExecutor);
         this.connectionListener = options.connectionListener();
+        this.metrics = GuardedMetrics.of(options.metrics());
         this.events = new EventDispatcher(peer, eventExecutor, options.eventQueueCapacity(), resources.timer(),
                 new EventSubscriptionImpl.Backlog() {
                     @Override
                     public void fellBehind(EventSubscriptionImpl s) {
                         notifyListener(l -> l.onSubscriptionFellBehind(DefaultQmpClient.this, s));
+                    }
+
+                    @Override
+                    public void dropped(QmpEvent event) {
+                        metrics.eventDropped(event.name());
                     }
 
                     @Override
@@ -126,7 +134,7 @@ public final class DefaultQmpClient implements QmpClient {
                     @Override
                     public CompletableFuture<?> attempt(int attempt) {
                         notifyListener(l -> l.onReconnecting(DefaultQmpClient.this, attempt));
-                        return open(RECONNECTING);
+                        return open(RECONNECTING).whenComplete((ok, e) -> metrics.reconnectAttempt(e == null));
                     }
 
                     @Override
@@ -205,7 +213,7 @@ public final class DefaultQmpClient implements QmpClient {
     }
 
     private QmpConnection newConnection() {
-        return new QmpConnection(owner, peer, resources.timer(), options.maxMessageSize());
+        return new QmpConnection(owner, peer, resources.timer(), options.maxMessageSize(), metrics);
     }
 
     private QmpHandshakeHandler newHandshake() {

@@ -41,6 +41,15 @@ final class EventSubscriptionImpl implements EventSubscription, Runnable {
          * @param dropped how many events it dropped since it fell behind
          */
         void caughtUp(EventSubscriptionImpl s, long dropped);
+
+        /**
+         * The subscription dropped this event, its oldest, to make room; called for every event
+         * dropped, outside the subscription's lock.
+         *
+         * @param event the event dropped
+         */
+        default void dropped(QmpEvent event) {
+        }
     }
 
     private final Set<String> eventNames;
@@ -86,9 +95,10 @@ final class EventSubscriptionImpl implements EventSubscription, Runnable {
             return;
         }
         boolean schedule;
+        QmpEvent droppedEvent = null;
         synchronized (queue) {
             if (queue.size() >= capacity) {
-                queue.pollFirst();
+                droppedEvent = queue.pollFirst();
                 long n = dropped.incrementAndGet();
                 if (!behind) {
                     behind = true;
@@ -101,6 +111,9 @@ final class EventSubscriptionImpl implements EventSubscription, Runnable {
             queue.addLast(event);
             schedule = !scheduled;
             scheduled = true;
+        }
+        if (droppedEvent != null) {
+            backlog.dropped(droppedEvent);
         }
         if (schedule) {
             try {

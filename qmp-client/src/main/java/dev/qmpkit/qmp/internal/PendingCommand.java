@@ -19,6 +19,8 @@ final class PendingCommand {
     ByteBuf message;
     final FileDescriptor fd;
     Timeout timeout;
+    /** When it was written, for {@link dev.qmpkit.qmp.QmpMetrics}; read only when metrics are recorded. */
+    long startNanos;
 
     PendingCommand(long id, String command, ByteBuf message, FileDescriptor fd, long timeoutNanos) {
         this.id = id;

@@ -1,6 +1,8 @@
 package dev.qmpkit.qmp.internal;
 
+import dev.qmpkit.qmp.CommandOutcome;
 import dev.qmpkit.qmp.QmpConnectionException;
+import dev.qmpkit.qmp.QmpMetrics;
 import dev.qmpkit.qmp.QmpTimeoutException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
@@ -18,13 +20,16 @@ import java.util.function.Supplier;
  * command that fails its future and is cancelled by the reply. Ids are never reused, so an id
  * at or below the highest one written is known as ours even after its command timed out: its
  * late reply is dropped, never given to another command. Event loop only (the timer hands its
- * expiry over to the loop).
+ * expiry over to the loop). It tells the {@link QmpMetrics} when each command starts and how it
+ * ends; with {@link QmpMetrics#NONE} it does not even read the clock.
  */
 final class PendingCommands {
     private final LongObjectHashMap<PendingCommand> byId = new LongObjectHashMap<>();
     private final EventLoop loop;
     private final Timer timer;
     private final Supplier<String> describedPeer;
+    private final QmpMetrics metrics;
+    private final boolean measured;
     private long highestWrittenId = -1;
     private int strayErrorsExpected;
 
@@ -32,11 +37,14 @@ final class PendingCommands {
      * @param loop the connection's event loop
      * @param timer runs the timeouts
      * @param describedPeer names the peer in timeout messages
+     * @param metrics told when each command starts and ends
      */
-    PendingCommands(EventLoop loop, Timer timer, Supplier<String> describedPeer) {
+    PendingCommands(EventLoop loop, Timer timer, Supplier<String> describedPeer, QmpMetrics metrics) {
         this.loop = loop;
         this.timer = timer;
         this.describedPeer = describedPeer;
+        this.metrics = metrics;
+        this.measured = metrics != QmpMetrics.NONE;
     }
 
     /**
@@ -53,6 +61,10 @@ final class PendingCommands {
             strayErrorsExpected++;
         }
         p.timeout = timer.newTimeout(t -> expireOnLoop(p), p.timeoutNanos, TimeUnit.NANOSECONDS);
+        if (measured) {
+            p.startNanos = System.nanoTime();
+            metrics.commandStarted(p.command);
+        }
         ByteBuf m = p.message;
         p.message = null;
         return m;
@@ -60,12 +72,14 @@ final class PendingCommands {
 
     /**
      * @param id an id from a reply
+     * @param error whether the reply is an error
      * @return the command it answers, no longer pending and with its timeout cancelled; or null
      */
-    PendingCommand answer(long id) {
+    PendingCommand answer(long id, boolean error) {
         PendingCommand p = id >= 0 ? byId.remove(id) : null;
         if (p != null) {
             p.cancelTimeout();
+            finished(p, error ? CommandOutcome.ERROR : CommandOutcome.SUCCESS);
         }
         return p;
     }
@@ -93,7 +107,14 @@ final class PendingCommands {
         byId.clear();
         for (PendingCommand p : failed) {
             p.cancelTimeout();
+            finished(p, CommandOutcome.DISCONNECTED);
             p.future.completeExceptionally(reason);
+        }
+    }
+
+    private void finished(PendingCommand p, CommandOutcome outcome) {
+        if (measured) {
+            metrics.commandFinished(p.command, outcome, System.nanoTime() - p.startNanos);
         }
     }
 
@@ -110,6 +131,7 @@ final class PendingCommands {
             return;
         }
         byId.remove(p.id);
+        finished(p, CommandOutcome.TIMEOUT);
         Duration d = Duration.ofNanos(p.timeoutNanos);
         p.future.completeExceptionally(new QmpTimeoutException("QMP command '" + p.command + "' (id "
                 + QmpMessages.wireId(p.id) + ") got no reply from " + describedPeer.get() + " within " + d

@@ -5,6 +5,7 @@ import dev.qmpkit.qmp.QemuVersion;
 import dev.qmpkit.qmp.QmpCommandException;
 import dev.qmpkit.qmp.QmpConnectionException;
 import dev.qmpkit.qmp.QmpEvent;
+import dev.qmpkit.qmp.QmpMetrics;
 import dev.qmpkit.qmp.QmpProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -63,6 +64,7 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
     private final Timer timer;
     private final QmpMessages.Parser parser;
     private final ConnectionErrors errors;
+    private final QmpMetrics metrics;
     // Set once the handler is added to its channel:
     private volatile Channel channel;
     private EventLoop loop;
@@ -80,6 +82,18 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
      * @param maxMessageSize the connection's message size limit
      */
     QmpConnection(Owner owner, String peer, Timer timer, int maxMessageSize) {
+        this(owner, peer, timer, maxMessageSize, QmpMetrics.NONE);
+    }
+
+    /**
+     * @param owner receives events, protocol errors and the end of the connection
+     * @param peer the peer's address, for messages
+     * @param timer runs the command timeouts
+     * @param maxMessageSize the connection's message size limit
+     * @param metrics told when each command starts and ends
+     */
+    QmpConnection(Owner owner, String peer, Timer timer, int maxMessageSize, QmpMetrics metrics) {
+        this.metrics = metrics;
         this.owner = owner;
         this.peer = peer;
         this.timer = timer;
@@ -127,7 +141,7 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         loop = channel.eventLoop();
-        pending = new PendingCommands(loop, timer, this::describePeer);
+        pending = new PendingCommands(loop, timer, this::describePeer, metrics);
         writer = new CommandWriter(channel, pending);
     }
 
@@ -193,7 +207,7 @@ final class QmpConnection extends ChannelInboundHandlerAdapter {
                     : "reply without an id from " + describePeer()));
             return;
         }
-        PendingCommand p = pending.answer(in.id());
+        PendingCommand p = pending.answer(in.id(), error);
         if (p == null) {
             if (pending.wasWritten(in.id())) {
                 LOG.debug("dropped a late or duplicate reply for {} (its command timed out or was answered)",

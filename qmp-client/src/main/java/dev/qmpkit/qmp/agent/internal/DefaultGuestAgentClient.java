@@ -3,9 +3,11 @@ package dev.qmpkit.qmp.agent.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.POJONode;
+import dev.qmpkit.qmp.CommandOutcome;
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpConnectionException;
 import dev.qmpkit.qmp.QmpException;
+import dev.qmpkit.qmp.QmpMetrics;
 import dev.qmpkit.qmp.QmpProtocolException;
 import dev.qmpkit.qmp.QmpResources;
 import dev.qmpkit.qmp.QmpTimeoutException;
@@ -22,6 +24,7 @@ import dev.qmpkit.qmp.agent.GuestNetworkInterface;
 import dev.qmpkit.qmp.agent.GuestOsInfo;
 import dev.qmpkit.qmp.agent.ShutdownMode;
 import dev.qmpkit.qmp.internal.AgentChannels;
+import dev.qmpkit.qmp.internal.GuardedMetrics;
 import dev.qmpkit.qmp.internal.QmpMessages;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -76,6 +79,7 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
     private final Path socket;
     private final String peer;
     private final AgentOptions options;
+    private final QmpMetrics metrics;
     private final QmpResources resources;
     private final EventLoop loop;
     private final Timer timer;
@@ -99,6 +103,7 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
         this.socket = socket;
         this.peer = socket.toString();
         this.options = options;
+        this.metrics = GuardedMetrics.of(options.metrics());
         this.resources = options.resources();
         this.loop = AgentChannels.nextLoop(resources);
         this.timer = AgentChannels.timer(resources);
@@ -136,7 +141,13 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
         ByteBuf message = QmpMessages.encodeCommand(ByteBufAllocator.DEFAULT, command, id, arguments, false);
         AgentRequest.Kind kind = NO_SUCCESS_REPLY.contains(command) ? AgentRequest.Kind.NO_SUCCESS_REPLY
                 : AgentRequest.Kind.COMMAND;
-        return enqueue(new AgentRequest(kind, command, id, message, timeout.toNanos(), raw));
+        AgentRequest r = new AgentRequest(kind, command, id, message, timeout.toNanos(), raw);
+        if (metrics != QmpMetrics.NONE) {
+            long start = System.nanoTime();
+            metrics.commandStarted(command);
+            r.future.whenComplete((ok, e) -> metrics.commandFinished(command, outcome(e), System.nanoTime() - start));
+        }
+        return enqueue(r);
     }
 
     /**
@@ -183,6 +194,16 @@ public final class DefaultGuestAgentClient implements GuestAgentClient, AgentHan
                     + "(QmpResources closed?); guest agent at " + peer, e));
         }
         return r.future;
+    }
+
+    /** @return how a command ended, from the failure its future completed with (null: success) */
+    static CommandOutcome outcome(Throwable failure) {
+        if (failure == null) {
+            return CommandOutcome.SUCCESS;
+        }
+        Throwable e = Futures.unwrap(failure);
+        return e instanceof QmpTimeoutException ? CommandOutcome.TIMEOUT
+                : e instanceof QmpConnectionException ? CommandOutcome.DISCONNECTED : CommandOutcome.ERROR;
     }
 
     private QmpConnectionException closedException() {

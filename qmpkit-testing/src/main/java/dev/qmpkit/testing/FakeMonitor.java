@@ -46,6 +46,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -113,6 +114,7 @@ public final class FakeMonitor implements AutoCloseable {
     private final BlockingQueue<ReceivedCommand> unread = new LinkedBlockingQueue<>();
     private final List<String> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger commandCount = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String greeting = GREETING_10_0;
     private volatile int splitChunk;
     private volatile boolean recordCommands = true;
@@ -408,6 +410,9 @@ public final class FakeMonitor implements AutoCloseable {
     /** Stops listening, closes every connection and deletes the socket and its folder. Idempotent. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         server.close().syncUninterruptibly();
         for (Channel ch : connections) {
             ch.close();

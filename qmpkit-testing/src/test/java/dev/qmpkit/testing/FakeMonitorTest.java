@@ -212,6 +212,8 @@ class FakeMonitorTest {
         try (FakeMonitor m = FakeMonitor.start()) {
             assertThatThrownBy(() -> m.sendEvent("STOP", null)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("no client is connected");
+            m.close(); // and once more by try-with-resources: closing is idempotent
+            assertThat(m.socketPath()).doesNotExist();
         }
     }
 

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Records a QMP or guest agent client's measurements into a Micrometer {@link MeterRegistry}.
  * Needs {@code io.micrometer:micrometer-core} on the class path, which qmp-client declares as an
  * optional dependency: add it to your project to use this class; nothing else in qmp-client
- * touches Micrometer. One instance can serve every client of an application.
+ * touches Micrometer. Create one per registry and kind ({@link #qmp}, {@link #agent}) and share
+ * it between every client of an application: a second one on the same registry would find the
+ * gauge of commands in flight already registered to the first.
  *
  * <pre>{@code
  * QmpOptions options = QmpOptions.builder().metrics(MicrometerQmpMetrics.qmp(registry)).build();

@@ -2,12 +2,14 @@ package dev.qmpkit.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpEndpoint;
 import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.qmp.micrometer.MicrometerQmpMetrics;
 import dev.qmpkit.testing.FakeMonitor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   --fake N        commands per round against the in-process responders (default 400000)
  *   --schema N      query-qmp-schema replies per round (default 10)
  *   --inflight N    commands in flight when pipelining (default 64)
- *   --only LIST     comma-separated subset of: qemu,schema,fake,idformat (default all)
+ *   --only LIST     comma-separated subset of: qemu,schema,fake,idformat (default all), and
+ *                   metrics (not in the default): the client-only rows with MicrometerQmpMetrics
  *   --qemu PATH     the qemu-system-x86_64 to run (default: from PATH)
  * </pre>
  */
@@ -117,6 +120,9 @@ public final class QmpBench {
             // The client-only part first: it also warms the client's hot paths (JIT) for the QEMU part.
             if (only.contains("fake")) {
                 fake(schema);
+            }
+            if (only.contains("metrics")) {
+                metrics();
             }
             if (only.contains("qemu")) {
                 int seq = intOpt("seq", 3000);
@@ -377,6 +383,19 @@ public final class QmpBench {
              QmpClient client = QmpClient.connectBlocking(QmpEndpoint.unix(fake.socketPath()), QmpOptions.defaults())) {
             clientOnly("client only, FakeMonitor (qmpkit-testing)", client, n, false);
         }
+    }
+
+    /** The client-only row again, recording into Micrometer: the cost of metrics when they are used. */
+    private void metrics() throws Exception {
+        int n = intOpt("fake", 400000);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        QmpOptions options = QmpOptions.builder().metrics(MicrometerQmpMetrics.qmp(registry)).build();
+        try (FastResponder fast = new FastResponder();
+             QmpClient client = QmpClient.connectBlocking(QmpEndpoint.unix(fast.socket()), options)) {
+            clientOnly("client only, FastResponder, MicrometerQmpMetrics (SimpleMeterRegistry)", client, n, true);
+        }
+        System.out.printf("recorded: %,d query-status%n", registry.get("qmpkit.qmp.commands")
+                .tags("command", CMD, "outcome", "success").timer().count());
     }
 
     private void clientOnly(String label, QmpClient client, int n, boolean sequentialToo) throws Exception {

@@ -56,8 +56,11 @@ public final class VerbatimExample {
             Class<?> example = loader.loadClass(className);
             List<Method> tests = new ArrayList<>();
             for (Method m : example.getDeclaredMethods()) {
-                if (m.isAnnotationPresent(org.junit.jupiter.api.Test.class)) {
-                    tests.add(m);
+                for (java.lang.annotation.Annotation a : m.getAnnotations()) {
+                    // By name: the benchmarks compile these fixtures without JUnit.
+                    if (a.annotationType().getName().equals("org.junit.jupiter.api.Test")) {
+                        tests.add(m);
+                    }
                 }
             }
             if (tests.isEmpty()) {

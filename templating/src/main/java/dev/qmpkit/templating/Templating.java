@@ -204,14 +204,11 @@ public final class Templating implements AutoCloseable {
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(options, "options");
         checkOpen();
-        if (measure == TemplatingMetrics.NONE) {
-            return track(new CloneVm(this, template, cloneWorkflow.start(template, options)));
-        }
         long t0 = System.nanoTime();
         boolean ok = false;
         try {
-            CloneOptions measured = options.toBuilder().listener(MeasuredProgress.of(options.listener(), measure))
-                    .build();
+            CloneOptions measured = measure == TemplatingMetrics.NONE ? options
+                    : options.toBuilder().listener(MeasuredProgress.of(options.listener(), measure)).build();
             CloneVm vm = track(new CloneVm(this, template, cloneWorkflow.start(template, measured)));
             ok = true;
             return vm;
@@ -271,14 +268,12 @@ public final class Templating implements AutoCloseable {
     // ---- for the objects it builds
 
     TemplateManifest save(TemplateVm vm, SaveOptions options) {
-        if (measure == TemplatingMetrics.NONE) {
-            return saveWorkflow.save(vm, options);
-        }
         long t0 = System.nanoTime();
         boolean ok = false;
         try {
-            TemplateManifest m = saveWorkflow.save(vm, options.toBuilder()
-                    .listener(MeasuredProgress.of(options.listener(), measure)).build());
+            SaveOptions measured = measure == TemplatingMetrics.NONE ? options
+                    : options.toBuilder().listener(MeasuredProgress.of(options.listener(), measure)).build();
+            TemplateManifest m = saveWorkflow.save(vm, measured);
             ok = true;
             return m;
         } finally {

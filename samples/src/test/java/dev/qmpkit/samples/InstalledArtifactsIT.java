@@ -65,13 +65,13 @@ class InstalledArtifactsIT {
         writeProject(project);
         writeTest(project);
         mvn(project, 600, "-Dmaven.repo.local=" + repoView, "test-compile", "dependency:build-classpath",
-                "-Dmdep.outputFile=cp.txt");
-        mvn(project, 600, "-Dmaven.repo.local=" + repoView, "dependency:build-classpath", "-Dmdep.includeScope=test",
+                "-DincludeScope=runtime", "-Dmdep.outputFile=cp.txt");
+        mvn(project, 600, "-Dmaven.repo.local=" + repoView, "dependency:build-classpath", "-DincludeScope=test",
                 "-Dmdep.outputFile=cp-test.txt");
         classpath = project.resolve("target/classes") + File.pathSeparator
                 + Files.readString(project.resolve("cp.txt")).strip();
-        testClasspath = project.resolve("target/test-classes") + File.pathSeparator + classpath + File.pathSeparator
-                + Files.readString(project.resolve("cp-test.txt")).strip();
+        testClasspath = project.resolve("target/test-classes") + File.pathSeparator + project.resolve("target/classes")
+                + File.pathSeparator + Files.readString(project.resolve("cp-test.txt")).strip();
     }
 
     @Test
@@ -97,6 +97,7 @@ class InstalledArtifactsIT {
         assertThat(r.err()).as(r.toString()).doesNotContain("WARNING");
         assertThat(testClasspath).contains(repoView.resolve("dev/qmpkit/qmpkit-testing").toString());
         assertThat(classpath).as("test scope stays out of the main class path").doesNotContain("qmpkit-testing");
+        assertThat(classpath).as("Micrometer is optional: not brought by the libraries").doesNotContain("micrometer");
     }
 
     @Test

@@ -3,10 +3,12 @@ package dev.qmpkit.qmp.launch;
 import dev.qmpkit.qmp.CommandOptions;
 import dev.qmpkit.qmp.QemuVersion;
 import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.agent.GuestAgentClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +36,7 @@ final class ChildQemuProcess implements QemuProcess {
     private final Process process;
     private final OrphanWatchdog watchdog;
     private final QmpClient client;
+    private final GuestAgentClient agent;
     private final Duration stopTimeout;
     private final List<Path> extraMonitors;
     private final CleanupStack cleanups;
@@ -42,7 +45,8 @@ final class ChildQemuProcess implements QemuProcess {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     ChildQemuProcess(QemuLauncher launcher, QemuVersion version, List<String> commandLine, RunDir runDir,
-                     Process process, OrphanWatchdog watchdog, QmpClient client, CleanupStack cleanups) {
+                     Process process, OrphanWatchdog watchdog, QmpClient client, GuestAgentClient agent,
+                     CleanupStack cleanups) {
         this.name = launcher.name();
         this.binary = launcher.binary();
         this.version = version;
@@ -51,6 +55,7 @@ final class ChildQemuProcess implements QemuProcess {
         this.process = process;
         this.watchdog = watchdog;
         this.client = Objects.requireNonNull(client, "client");
+        this.agent = agent;
         this.stopTimeout = launcher.stopTimeout();
         this.extraMonitors = launcher.extraMonitors();
         this.cleanups = cleanups;
@@ -70,6 +75,11 @@ final class ChildQemuProcess implements QemuProcess {
     @Override
     public QmpClient qmp() {
         return client;
+    }
+
+    @Override
+    public Optional<GuestAgentClient> guestAgent() {
+        return Optional.ofNullable(agent);
     }
 
     @Override

@@ -16,6 +16,10 @@ final class CommandLine {
 
     private static final String MONITOR_ID = "qmpkit-qmp";
     private static final String EXTRA_MONITOR_ID = "qmpkit-extra";
+    /** Ids of the guest agent channel's chardev, virtio-serial controller and port. */
+    static final String AGENT_CHARDEV_ID = "qmpkit-qga0";
+    static final String AGENT_SERIAL_ID = "qmpkit-vser0";
+    static final String AGENT_PORT_ID = "qmpkit-qga0-port";
     /** Options that would add a second monitor or detach QEMU from the launcher. */
     static final Set<String> RESERVED = Set.of("qmp", "qmp-pretty", "mon", "daemonize");
     /** Options the launcher adds for its {@link Confinement}; a user who sets them passes {@link Confinement#none()}. */
@@ -27,6 +31,14 @@ final class CommandLine {
     }
 
     static List<String> of(QemuLauncher launcher, QemuVersionProbe.QemuBinaryInfo info, Path socket) {
+        return of(launcher, info, socket, null);
+    }
+
+    /**
+     * @param agentSocket where QEMU serves the guest agent channel, or null when the launch has none
+     */
+    static List<String> of(QemuLauncher launcher, QemuVersionProbe.QemuBinaryInfo info, Path socket,
+                           Path agentSocket) {
         QemuBinary binary = launcher.binary();
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.executable().toString());
@@ -50,6 +62,18 @@ final class CommandLine {
         }
         confinement(cmd, launcher.confinement(), info, binary);
         cmd.addAll(launcher.args());
+        if (agentSocket != null) {
+            // After the user's arguments, in the same place for a template and its clones, so the
+            // controller gets the same PCI slot in both (migrated device state is matched by it).
+            cmd.add("-chardev");
+            cmd.add(QemuOption.of("socket").set("id", AGENT_CHARDEV_ID).set("path", agentSocket)
+                    .set("server", true).set("wait", false).toString());
+            cmd.add("-device");
+            cmd.add(QemuOption.of("virtio-serial-pci").set("id", AGENT_SERIAL_ID).toString());
+            cmd.add("-device");
+            cmd.add(QemuOption.of("virtserialport").set("id", AGENT_PORT_ID).set("bus", AGENT_SERIAL_ID + ".0")
+                    .set("chardev", AGENT_CHARDEV_ID).set("name", QemuLauncher.AGENT_PORT_NAME).toString());
+        }
         return cmd;
     }
 

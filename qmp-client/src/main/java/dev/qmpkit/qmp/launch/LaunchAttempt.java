@@ -3,6 +3,8 @@ package dev.qmpkit.qmp.launch;
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpListener;
+import dev.qmpkit.qmp.agent.AgentOptions;
+import dev.qmpkit.qmp.agent.GuestAgentClient;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -81,7 +83,8 @@ final class LaunchAttempt implements LiveProcesses.Child {
                     + e.getMessage(), e);
         }
         cleanups.push("close the monitor listener", listener::close);
-        command = CommandLine.of(launcher, info, runDir.socket());
+        command = CommandLine.of(launcher, info, runDir.socket(),
+                launcher.guestAgent().isPresent() ? runDir.agentSocket() : null);
         ConfinementLog.once(launcher, info);
         // The kernel clears a parent-death signal when the process changes its uid, so a QEMU that
         // drops privileges gets the watchdog even where it has exit-with-parent.
@@ -125,9 +128,16 @@ final class LaunchAttempt implements LiveProcesses.Child {
         if (error == null) {
             // Released with everything else; at once if the start was already given up.
             cleanups.push("close the monitor client", client::close);
+            GuestAgentClient agent;
+            try {
+                agent = openAgent();
+            } catch (RuntimeException e) {
+                fail("cannot open the guest agent client on " + runDir.agentSocket() + ": " + e.getMessage(), e);
+                return;
+            }
             if (settled.compareAndSet(false, true)) {
                 QemuProcess qemu = new ChildQemuProcess(launcher, info.version(), command, runDir, process, watchdog,
-                        client, cleanups);
+                        client, agent, cleanups);
                 LOG.info("QEMU {} {} running (pid {}), monitor ready", launcher.name(), info.version(), process.pid());
                 if (!result.complete(qemu)) {
                     qemu.close();
@@ -144,6 +154,20 @@ final class LaunchAttempt implements LiveProcesses.Child {
                                 + Futures.unwrap(error).getMessage(), Futures.unwrap(error));
                     }
                 }, QemuLauncher.CALLBACKS);
+    }
+
+    /** @return a client of the agent channel (connected by its first call), or null when the launch has none */
+    private GuestAgentClient openAgent() {
+        AgentOptions options = launcher.guestAgent().orElse(null);
+        if (options == null) {
+            return null;
+        }
+        if (options.resources() == null && launcher.qmpOptions().resources() != null) {
+            options = options.toBuilder().resources(launcher.qmpOptions().resources()).build();
+        }
+        GuestAgentClient agent = GuestAgentClient.open(runDir.agentSocket(), options);
+        cleanups.push("close the guest agent client", agent::close);
+        return agent;
     }
 
     private void fail(String message, Throwable cause) {

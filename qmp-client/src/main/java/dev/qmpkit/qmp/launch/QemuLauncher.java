@@ -3,12 +3,15 @@ package dev.qmpkit.qmp.launch;
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpOptions;
+import dev.qmpkit.qmp.agent.AgentOptions;
+import dev.qmpkit.qmp.agent.GuestAgentClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,6 +36,12 @@ import java.util.regex.Pattern;
  * sandbox, and, when the JVM runs as root, as the unprivileged user {@code nobody}; see
  * {@link Confinement} for what that changes and how to turn each part off.
  *
+ * <p>{@link Builder#guestAgent(AgentOptions)} adds a channel for the QEMU guest agent
+ * ({@code qemu-ga} in the guest): a Unix socket in the private run directory that QEMU serves,
+ * a {@code virtio-serial-pci} controller and a {@code virtserialport} named
+ * {@value #AGENT_PORT_NAME}; {@link QemuProcess#guestAgent()} then hands out a
+ * {@link GuestAgentClient} for it, closed with the process.
+ *
  * <p>A launcher is also the description of one start that a {@link QemuStarter} receives,
  * so code that starts QEMU for its callers can be given another starter (a test double, or
  * one that adjusts every launch with {@link #toBuilder()}).
@@ -47,6 +56,9 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class QemuLauncher {
+
+    /** The name of the guest agent's virtio-serial port, which {@code qemu-ga} in the guest opens. */
+    public static final String AGENT_PORT_NAME = "org.qemu.guest_agent.0";
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,40}");
     /**
@@ -68,6 +80,7 @@ public final class QemuLauncher {
     private final QmpOptions qmpOptions;
     private final List<Path> extraMonitors;
     private final Confinement confinement;
+    private final AgentOptions guestAgent;
 
     private QemuLauncher(Builder b) {
         this.binary = b.binary;
@@ -79,6 +92,7 @@ public final class QemuLauncher {
         this.qmpOptions = b.qmpOptions;
         this.extraMonitors = List.copyOf(b.extraMonitors);
         this.confinement = b.confinement;
+        this.guestAgent = b.guestAgent;
     }
 
     /**
@@ -94,6 +108,7 @@ public final class QemuLauncher {
         Builder b = new Builder(binary).args(args).workDir(workDir).name(name).startTimeout(startTimeout)
                 .stopTimeout(stopTimeout).qmpOptions(qmpOptions).confinement(confinement);
         extraMonitors.forEach(b::extraMonitor);
+        b.guestAgent = guestAgent;
         return b;
     }
 
@@ -110,6 +125,14 @@ public final class QemuLauncher {
     /** @return the absolute socket paths of the extra monitors, in the order added; never null, immutable */
     public List<Path> extraMonitors() {
         return extraMonitors;
+    }
+
+    /**
+     * @return the options of the guest agent client, when the launch adds an agent channel
+     *         ({@link Builder#guestAgent(AgentOptions)}); empty otherwise; never null
+     */
+    public Optional<AgentOptions> guestAgent() {
+        return Optional.ofNullable(guestAgent);
     }
 
     /** @return the parent of the private run directory; never null */
@@ -191,6 +214,7 @@ public final class QemuLauncher {
         private QmpOptions qmpOptions = QmpOptions.defaults();
         private final List<Path> extraMonitors = new ArrayList<>();
         private Confinement confinement = Confinement.defaults();
+        private AgentOptions guestAgent;
 
         private Builder(QemuBinary binary) {
             this.binary = Objects.requireNonNull(binary, "binary");
@@ -332,6 +356,35 @@ public final class QemuLauncher {
                 throw new IllegalArgumentException("extra monitor socket " + abs + " was already added");
             }
             extraMonitors.add(abs);
+            return this;
+        }
+
+        /**
+         * Adds a channel for the QEMU guest agent, with a client of default options
+         * ({@link #guestAgent(AgentOptions)}).
+         *
+         * @return this
+         */
+        public Builder guestAgent() {
+            return guestAgent(AgentOptions.defaults());
+        }
+
+        /**
+         * Adds a channel for the QEMU guest agent: {@code -chardev socket,server=on,wait=off} on
+         * {@code qga.sock} in the private run directory (beside the monitor socket, so its path
+         * is short enough for a Unix socket), {@code -device virtio-serial-pci} and
+         * {@code -device virtserialport,name=}{@value #AGENT_PORT_NAME}, appended after the
+         * arguments. The machine needs a PCI bus (q35, pc). {@link QemuProcess#guestAgent()}
+         * then returns a {@link GuestAgentClient} on that socket, which the process closes with
+         * itself; it connects on its first call, and a guest without {@code qemu-ga} is a
+         * normal state (calls time out; see {@link GuestAgentClient}).
+         *
+         * @param options the client's options; without {@link AgentOptions#resources()} it
+         *                borrows those of {@link #qmpOptions}; null for no agent channel (the default)
+         * @return this
+         */
+        public Builder guestAgent(AgentOptions options) {
+            this.guestAgent = options;
             return this;
         }
 

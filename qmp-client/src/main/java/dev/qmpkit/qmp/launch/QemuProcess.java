@@ -2,9 +2,11 @@ package dev.qmpkit.qmp.launch;
 
 import dev.qmpkit.qmp.QemuVersion;
 import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.agent.GuestAgentClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -35,6 +37,15 @@ public interface QemuProcess extends AutoCloseable {
 
     /** @return the negotiated monitor client; never null */
     QmpClient qmp();
+
+    /**
+     * @return the client of the guest agent channel the launch added
+     *         ({@link QemuLauncher.Builder#guestAgent(dev.qmpkit.qmp.agent.AgentOptions)}), closed by
+     *         {@link #close()}; empty when the launch has none (the default for stand-ins); never null
+     */
+    default Optional<GuestAgentClient> guestAgent() {
+        return Optional.empty();
+    }
 
     /** @return the binary that runs; never null */
     QemuBinary binary();

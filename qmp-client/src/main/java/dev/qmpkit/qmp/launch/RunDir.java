@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The private directory (mode 0700) one QEMU runs in: its monitor socket and its stderr log.
+ * The private directory (mode 0700) one QEMU runs in: its monitor socket, its stderr log and,
+ * when the launch has one, the socket of its guest agent channel.
  * Only files this class names are ever deleted, so a run directory someone else wrote into is
  * left in place (with a warning) rather than emptied.
  */
@@ -94,6 +95,11 @@ final class RunDir {
         return dir.resolve("qmp.sock");
     }
 
+    /** @return where QEMU serves the guest agent channel, when the launch has one */
+    Path agentSocket() {
+        return dir.resolve("qga.sock");
+    }
+
     Path stderrLog() {
         return dir.resolve("qemu-stderr.log");
     }
@@ -127,7 +133,7 @@ final class RunDir {
 
     /** Deletes the files this launcher created, then the directory if nothing else is in it. */
     void delete() {
-        for (Path p : new Path[] {socket(), stderrLog()}) {
+        for (Path p : new Path[] {socket(), agentSocket(), stderrLog()}) {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException e) {

@@ -106,11 +106,14 @@ public final class ClonePool implements AutoCloseable {
     }
 
     /**
-     * Takes a ready clone and resumes it; the pool starts a replacement in the background.
+     * Takes a ready clone and resumes it (on its first resume it waits for its guest agent and
+     * runs its fix-ups, see {@link CloneVm#resume()}); the pool starts a replacement in the
+     * background.
      *
      * @param timeout how long to wait when none is ready; never null
      * @return a running clone, now owned by the caller; never null
      * @throws TemplatingException when none became ready in time (with the last start failure)
+     * @throws CloneRestoreException when the clone's agent did not answer or a fix-up failed it
      * @throws IllegalStateException when the pool is closed
      */
     public CloneVm acquire(Duration timeout) {
@@ -155,6 +158,15 @@ public final class ClonePool implements AutoCloseable {
                 // Refill only after the hand-out: spawning QEMU competes for the CPU with 'cont'.
                 refill();
                 return vm;
+            } catch (CloneRestoreException e) {
+                if (e.step() == Step.RESUME) {
+                    LOG.warn("pool clone {} could not be resumed ({}); replacing it", vm.name(), e.getMessage());
+                    discardDead(vm);
+                    continue;
+                }
+                // Its agent or a fix-up failed: the clone is stopped, and the next one would fail alike.
+                discardDead(vm);
+                throw e;
             } catch (QmpException e) {
                 LOG.warn("pool clone {} could not be resumed ({}); replacing it", vm.name(), e.getMessage());
                 discardDead(vm);

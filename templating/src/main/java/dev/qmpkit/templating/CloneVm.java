@@ -2,31 +2,42 @@ package dev.qmpkit.templating;
 
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.agent.GuestAgentClient;
 import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.templating.fixup.NetworkFixUp;
 import dev.qmpkit.templating.inspect.MigrationCapabilityGuard;
 import dev.qmpkit.templating.inspect.VmRole;
 import dev.qmpkit.templating.internal.CloneWorkflow;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running (or paused) clone of a {@link Template}: its own QEMU process mapping the
  * template's RAM files privately, with its own identity: a vmgenid GUID the guest sees, an
  * optional NIC whose MAC the guest sees, and a {@code -uuid} only QEMU reports (the guest keeps
- * reading the template's SMBIOS UUID from memory; see {@link CloneOptions#freshUuid()}).
- * {@link #close()} stops it and deletes its work directory. Thread-safe.
+ * reading the template's SMBIOS UUID from memory; see {@link CloneOptions#freshUuid()}); its
+ * own qcow2 overlay of each template disk ({@link #disks()}); when the description has one, its
+ * guest agent ({@link #agent()}), which answered before the clone was handed out; and the
+ * report of its fix-ups ({@link #report()}). {@link #close()} stops it and deletes its work
+ * directory. Thread-safe.
  */
 public final class CloneVm implements AutoCloseable {
 
     private final Templating templating;
     private final Template template;
     private final CloneWorkflow.Restored restored;
+    private final AtomicBoolean finished;
+    private volatile CloneReport report;
 
     CloneVm(Templating templating, Template template, CloneWorkflow.Restored restored) {
         this.templating = templating;
         this.template = template;
         this.restored = restored;
+        this.report = restored.report();
+        this.finished = new AtomicBoolean(restored.pending() == null);
     }
 
     /** @return the clone's name (also its QEMU process name), e.g. {@code clone-3}; never null */
@@ -67,9 +78,41 @@ public final class CloneVm implements AutoCloseable {
         return restored.uuid();
     }
 
-    /** @return the MAC of the hot-plugged NIC, or null when {@link CloneOptions#nic()} was off */
+    /**
+     * @return the MAC of the hot-plugged NIC ({@link CloneOptions#nic()} or the network fix-up),
+     *         or null when it has none (yet)
+     */
     public String mac() {
-        return restored.mac();
+        return restored.mac() != null ? restored.mac()
+                : report.detail(NetworkFixUp.Result.class).map(NetworkFixUp.Result::mac).orElse(null);
+    }
+
+    /**
+     * @return the clone's guest agent client (which answered before the clone was handed out,
+     *         unless {@link CloneOptions#awaitAgent()} was off), closed with the clone; never null
+     * @throws IllegalStateException when the template's description has no agent channel
+     */
+    public GuestAgentClient agent() {
+        return restored.process().guestAgent().orElseThrow(() -> new IllegalStateException("clone " + name()
+                + " has no guest agent channel; build the template's description with "
+                + "VmDescription.builder().guestAgent(true)"));
+    }
+
+    /**
+     * @return the clone's own qcow2 overlay of each template disk, by disk id, in its work
+     *         directory (deleted by {@link #close()} unless {@link CloneOptions#keepDisks()});
+     *         never null, empty without disks
+     */
+    public Map<String, Path> disks() {
+        return restored.disks();
+    }
+
+    /**
+     * @return how the readiness wait and the fix-ups went; for a clone still waiting paused,
+     *         a report with {@link CloneReport#pending()} set; never null
+     */
+    public CloneReport report() {
+        return report;
     }
 
     /** @return the clone's serial log, or null when the description turned it off */
@@ -102,13 +145,30 @@ public final class CloneVm implements AutoCloseable {
     }
 
     /**
-     * Resumes a paused clone ({@code cont}). Does nothing visible on a running one.
+     * @return spawn to handed out: running, its agent answered, its fix-ups done (for a clone
+     *         left paused, spawn to restored); never null
+     */
+    public Duration spawnToReady() {
+        return restored.spawnToReady();
+    }
+
+    /**
+     * Resumes a paused clone ({@code cont}). Does nothing visible on a running one. The first
+     * resume of a clone started paused also waits for its guest agent and runs its fix-ups, as
+     * a start with {@link CloneOptions#resume()} does, and fills {@link #report()}.
      *
-     * @return how long the {@code cont} round trip took; never null
+     * @return how long it took: the {@code cont} round trip, plus the agent and the fix-ups on the
+     *         first resume of a paused clone; never null
+     * @throws CloneRestoreException when the agent did not answer or a fix-up failed the clone
+     *         (then the clone is stopped, as a failed start is)
      */
     public Duration resume() {
         long t0 = System.nanoTime();
-        Futures.await(qmp().execute("cont"));
+        if (finished.compareAndSet(false, true)) {
+            report = restored.pending().resume();
+        } else {
+            Futures.await(qmp().execute("cont"));
+        }
         return Duration.ofNanos(System.nanoTime() - t0);
     }
 

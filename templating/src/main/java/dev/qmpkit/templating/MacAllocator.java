@@ -23,16 +23,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * collide either; with random prefixes (22 random bits of the first three octets) two JVMs on a
  * host pick the same prefix with a chance of 1 in 4,194,303.
  *
- * <p>One allocator per owner of clones: {@link #shared()} for the whole JVM (what the templating
- * workflow and the fork-correctness work use), or {@link #create()}/{@link #withPrefix} for a
- * separate range. Thread-safe.
+ * <p>Each {@link Templating} owns one ({@link Templating#macAllocator()}, a new {@link #create()}
+ * unless {@link Templating.Builder#macAllocator} gives another), and takes the MAC of every
+ * clone NIC from it ({@link CloneOptions#nic()}, the network fix-up); give owners whose clones
+ * share a network one allocator, or allocators with different prefixes ({@link #withPrefix}).
+ * Thread-safe.
  */
 public final class MacAllocator {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final HexFormat HEX = HexFormat.ofDelimiter(":");
     /** QEMU's own range: default NICs get 52:54:00:12:34:56 and up. */
     private static final String QEMU_PREFIX = "52:54:00";
-    private static volatile MacAllocator shared;
 
     private final byte[] prefix;
     private final int capacity;
@@ -43,21 +44,6 @@ public final class MacAllocator {
     private MacAllocator(byte[] prefix) {
         this.prefix = prefix.clone();
         this.capacity = 1 << (8 * (6 - prefix.length));
-    }
-
-    /** @return the allocator of this JVM, created on first use with a random prefix; never null */
-    public static MacAllocator shared() {
-        MacAllocator a = shared;
-        if (a == null) {
-            synchronized (MacAllocator.class) {
-                a = shared;
-                if (a == null) {
-                    a = create();
-                    shared = a;
-                }
-            }
-        }
-        return a;
     }
 
     /**

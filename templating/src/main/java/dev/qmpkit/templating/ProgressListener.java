@@ -1,6 +1,7 @@
 package dev.qmpkit.templating;
 
 import dev.qmpkit.templating.inspect.Finding;
+import dev.qmpkit.templating.fixup.FixUpResult;
 import java.time.Duration;
 
 /**
@@ -51,6 +52,15 @@ public interface ProgressListener {
      * @param warning the finding, with its fix; never null
      */
     default void warning(Step step, String vmName, Finding warning) {
+    }
+
+    /**
+     * A fix-up ran on a clone (within {@link Step#FIX_UPS}).
+     *
+     * @param vmName the clone; never null
+     * @param result how it went, with its time; never null
+     */
+    default void fixUpFinished(String vmName, FixUpResult result) {
     }
 
     /**

@@ -16,12 +16,20 @@ public enum Step {
     QUIT_TEMPLATE,
     /** fsync of the state and RAM files, atomic rename of the state file. */
     MAKE_DURABLE,
+    /**
+     * Freezing each {@link Disk}'s layer after the template quit (QEMU flushed it at {@code stop}):
+     * fsync, read-only, and with {@link SaveOptions.RamChecksum#FULL} the SHA-256 of the layer and
+     * its base image.
+     */
+    FREEZE_DISKS,
     /** SHA-256 of the state file and, with {@link SaveOptions.RamChecksum#FULL}, of the RAM files. */
     CHECKSUM,
     /** Writing {@code manifest.json} (temporary file, fsync, atomic rename). */
     WRITE_MANIFEST,
     /** Checking a template directory against its manifest before a clone is launched. */
     VERIFY_MANIFEST,
+    /** Creating the clone's own qcow2 overlay on each frozen disk layer of the template, in its work directory. */
+    CLONE_DISKS,
     /** Starting QEMU for a clone with {@code -incoming defer}. */
     CLONE_LAUNCH,
     /** {@code migrate-incoming}: loading the template's device state into the clone. */
@@ -35,5 +43,15 @@ public enum Step {
      */
     CLONE_CHECK,
     /** {@code cont}: the clone runs. */
-    RESUME
+    RESUME,
+    /**
+     * Waiting until the clone's guest agent answers ({@code guest-sync-delimited}): the clone's
+     * readiness signal when its description has an agent channel.
+     */
+    AWAIT_AGENT,
+    /**
+     * The post-clone fix-ups (clock, entropy, identity, network, user hooks), each also reported
+     * on its own with {@link ProgressListener#fixUpFinished}.
+     */
+    FIX_UPS
 }

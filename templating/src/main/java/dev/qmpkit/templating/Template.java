@@ -18,7 +18,7 @@ import java.util.Optional;
  * <pre>{@code
  * Template template = Template.open(Path.of("/var/lib/tpl/web"));
  * try (CloneVm clone = template.startClone()) {
- *     System.out.println("running after " + clone.spawnToReady().toMillis() + " ms");
+ *     System.out.println("handed out after " + clone.spawnToReady().toMillis() + " ms");
  * }
  * }</pre>
  *
@@ -124,14 +124,37 @@ public final class Template {
         TemplateChecks.verifyRamChecksums(this);
     }
 
+    /**
+     * @return the frozen layer of each disk (absolute), by disk id in the description's order:
+     *         read-only since the save, the backing file of every clone's overlay; never null
+     */
+    public java.util.Map<String, Path> diskLayers() {
+        java.util.Map<String, Path> layers = new java.util.LinkedHashMap<>();
+        manifest.disks().forEach(l -> layers.put(l.id(), directory.resolve(l.file())));
+        return java.util.Collections.unmodifiableMap(layers);
+    }
+
+    /**
+     * Proves the template's disk layers and their base images are unchanged since the save:
+     * hashes each and compares with the manifest. Reads every byte.
+     *
+     * @throws ManifestMismatchException naming the file whose checksum differs, or, before
+     *         reading anything, a layer whose checksum was never recorded ({@code what()}
+     *         {@code noRamChecksum}; record them with {@link #recordRamChecksums()})
+     */
+    public void verifyDisks() {
+        TemplateChecks.verifyDiskChecksums(this);
+    }
+
     /** @return whether the manifest records the SHA-256 of every RAM file (see {@link SaveOptions.RamChecksum}) */
     public boolean hasRamChecksums() {
         return manifest.backends().stream().allMatch(b -> b.sha256() != null);
     }
 
     /**
-     * Records the RAM checksums a save with {@link SaveOptions.RamChecksum#NONE} left out:
-     * hashes each RAM file that has none (about 1-3 s per GiB) and rewrites
+     * Records the RAM checksums a save with {@link SaveOptions.RamChecksum#NONE} left out, and
+     * those of the disk layers and their base images: hashes each file that has none (about
+     * 1-3 s per GiB) and rewrites
      * {@code manifest.json} atomically with a new fingerprint, keeping the save time. A RAM
      * file modified after the save is refused instead, so a changed file is never recorded as
      * the template. Clones may run meanwhile (they do not write the files); do not run it for

@@ -27,6 +27,9 @@ import java.util.Objects;
  *                 log; never null, immutable, empty for none (and for templates saved before
  *                 warnings were recorded: an empty list is left out of the file, so their
  *                 fingerprints stay valid)
+ * @param disks the frozen layer of each {@link Disk} of the description, in its order; never
+ *              null, immutable; left out of the file when empty, so templates saved before disks
+ *              existed keep their fingerprint
  * @param fingerprint SHA-256 over all the fields above (a RAM checksum that was not recorded
  *                    counts as {@code null}), so any edit is detected; never null in a
  *                    manifest read from disk
@@ -42,6 +45,7 @@ public record TemplateManifest(
         StateFile state,
         VmDescription description,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Finding> warnings,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<DiskLayer> disks,
         String fingerprint) {
 
     /** The format version this SDK writes and reads. */
@@ -63,6 +67,7 @@ public record TemplateManifest(
      * @param state the device-state file; never null
      * @param description the description the clones reuse (accelerator resolved); never null
      * @param warnings the warnings of the readiness check at the save; null or empty for none
+     * @param disks the frozen disk layers; null (a manifest written before disks existed) for none
      * @param fingerprint SHA-256 over all the fields above (a RAM checksum that was not recorded
      *                           counts as {@code null}), so any edit is detected; never null in a
      *                           manifest read from disk
@@ -77,6 +82,38 @@ public record TemplateManifest(
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(description, "description");
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        disks = disks == null ? List.of() : List.copyOf(disks);
+    }
+
+    /**
+     * A manifest without disks.
+     *
+     * @param formatVersion the manifest format
+     * @param createdAt when the save completed; never null
+     * @param qemu the QEMU that saved the template; never null
+     * @param machineType the machine type as described; never null
+     * @param resolvedMachineType the machine type recorded in the migration stream; never null
+     * @param cloneRecipe how clones map the RAM files; never null
+     * @param backends each RAM backend and its file; never null
+     * @param state the device-state file; never null
+     * @param description the description the clones reuse; never null
+     * @param warnings the warnings of the readiness check at the save; null or empty for none
+     * @param fingerprint the fingerprint, or null
+     */
+    public TemplateManifest(int formatVersion, String createdAt, QemuInfo qemu, String machineType,
+                            String resolvedMachineType, CloneRecipe cloneRecipe, List<BackendFile> backends,
+                            StateFile state, VmDescription description, List<Finding> warnings, String fingerprint) {
+        this(formatVersion, createdAt, qemu, machineType, resolvedMachineType, cloneRecipe, backends, state,
+                description, warnings, List.of(), fingerprint);
+    }
+
+    /**
+     * @param fingerprint the new fingerprint, or null
+     * @return a copy with it
+     */
+    public TemplateManifest withFingerprint(String fingerprint) {
+        return new TemplateManifest(formatVersion, createdAt, qemu, machineType, resolvedMachineType, cloneRecipe,
+                backends, state, description, warnings, disks, fingerprint);
     }
 
     /**
@@ -178,6 +215,45 @@ public record TemplateManifest(
         public StateFile {
             Objects.requireNonNull(file, "file");
             Objects.requireNonNull(sha256, "sha256");
+        }
+    }
+
+    /**
+     * The frozen layer of one {@link Disk}: the qcow2 file the template wrote, in the template
+     * directory, read-only since the save; each clone's overlay has it as backing file. Its base
+     * image (the disk's {@link Disk#base()}), which it refers to by absolute path, is recorded too.
+     *
+     * @param id the disk's id; never null
+     * @param file the layer's file name, relative to the template directory; never null
+     * @param sizeBytes the layer file's size
+     * @param sha256 the layer's SHA-256 at save time, lower-case hex; null when the template was
+     *               saved with {@link SaveOptions.RamChecksum#NONE} and
+     *               {@link Template#recordRamChecksums()} has not been run since
+     * @param base the base image's absolute path, or null for a blank disk
+     * @param baseSizeBytes the base image's size, 0 without one
+     * @param baseSha256 the base image's SHA-256 at save time; null without a base, or when not recorded
+     */
+    public record DiskLayer(String id, String file, long sizeBytes, String sha256, String base, long baseSizeBytes,
+                            String baseSha256) {
+        /**
+         * Validates.
+         *
+         * @param id the disk's id; never null
+         * @param file the layer's file name; never null
+         * @param sizeBytes the layer file's size
+         * @param sha256 the layer's SHA-256, or null when not recorded
+         * @param base the base image's absolute path, or null
+         * @param baseSizeBytes the base image's size
+         * @param baseSha256 the base image's SHA-256, or null
+         */
+        public DiskLayer {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(file, "file");
+        }
+
+        /** @return whether the checksums of the layer (and its base, if any) are recorded */
+        public boolean hasChecksums() {
+            return sha256 != null && (base == null || baseSha256 != null);
         }
     }
 }

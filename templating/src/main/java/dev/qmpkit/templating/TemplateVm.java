@@ -1,6 +1,7 @@
 package dev.qmpkit.templating;
 
 import dev.qmpkit.qmp.QmpClient;
+import dev.qmpkit.qmp.agent.GuestAgentClient;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.templating.inspect.QemuFeatures;
@@ -101,6 +102,16 @@ public final class TemplateVm implements AutoCloseable {
     /** @return the monitor client; never null */
     public QmpClient qmp() {
         return process.qmp();
+    }
+
+    /**
+     * @return the template's guest agent client, to prepare the guest and to see that its agent
+     *         runs before the save (clones wait for theirs); closed with the VM; never null
+     * @throws IllegalStateException when the description has no agent channel
+     */
+    public GuestAgentClient agent() {
+        return process.guestAgent().orElseThrow(() -> new IllegalStateException("template " + directory
+                + " has no guest agent channel; build its description with VmDescription.builder().guestAgent(true)"));
     }
 
     /** @return the serial log file, or null when the description turned it off */

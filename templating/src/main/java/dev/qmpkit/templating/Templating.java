@@ -4,6 +4,7 @@ import dev.qmpkit.qmp.QmpOptions;
 import dev.qmpkit.qmp.QmpResources;
 import dev.qmpkit.qmp.launch.Confinement;
 import dev.qmpkit.qmp.launch.ConfinementStatus;
+import dev.qmpkit.qmp.agent.AgentOptions;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.qmp.launch.QemuStarter;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The owner of everything templating uses: how QEMU is started, the options and I/O
- * resources of every monitor client, the caches (RAM files already verified, the
- * {@link QemuFeatures} of each QEMU binary), the clone
+ * resources of every monitor and guest agent client, the MAC allocator of clone NICs, the
+ * caches (RAM files already verified, the {@link QemuFeatures} of each QEMU binary), the clone
  * names, and the template VMs, clones and pools it started. Create one per application and
  * share it (as Lettuce's {@code ClientResources}); it builds templates, clones and pools, and
  * {@link #close()} stops whatever of them is still running.
@@ -56,6 +57,8 @@ public final class Templating implements AutoCloseable {
     private final TemplatingMetrics metrics;
     /** {@link #metrics}, unable to throw into a workflow. */
     private final TemplatingMetrics measure;
+    private final AgentOptions agentOptions;
+    private final MacAllocator macAllocator;
     private final boolean shared;
     private final Confinement confinement;
     private final CloneUids cloneUids;
@@ -72,14 +75,17 @@ public final class Templating implements AutoCloseable {
         this.qmpOptions = b.resources == null ? b.qmpOptions : b.qmpOptions.toBuilder().resources(b.resources).build();
         this.metrics = b.metrics;
         this.measure = GuardedTemplatingMetrics.of(b.metrics);
+        this.agentOptions = b.agentOptions.resources() == null
+                ? b.agentOptions.toBuilder().resources(qmpOptions.resources()).build() : b.agentOptions;
+        this.macAllocator = b.macAllocator == null ? MacAllocator.create() : b.macAllocator;
         this.shared = shared;
         this.confinement = b.confinement;
         this.cloneUids = b.cloneUids;
-        Launches launches = new Launches(launcher, qmpOptions, confinement);
+        Launches launches = new Launches(launcher, qmpOptions, confinement, agentOptions);
         this.templateLaunch = new TemplateLaunch(launches);
         this.saveWorkflow = new SaveWorkflow(launches);
         this.cloneWorkflow = new CloneWorkflow(launches, checks, features,
-                cloneUids == null ? null : new CloneUidAllocator(cloneUids));
+                cloneUids == null ? null : new CloneUidAllocator(cloneUids), macAllocator);
         if (cloneUids != null) {
             LOG.info("clones run as uids {}, one each (templates as {})", cloneUids,
                     confinement.user().map(Object::toString).orElse("the JVM's user"));
@@ -122,6 +128,22 @@ public final class Templating implements AutoCloseable {
     /** @return what receives the workflows' measurements; never null ({@link TemplatingMetrics#NONE} by default) */
     public TemplatingMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * @return the options of the guest agent client of every VM whose description has an agent
+     *         channel (its I/O resources are this owner's unless set); never null
+     */
+    public AgentOptions agentOptions() {
+        return agentOptions;
+    }
+
+    /**
+     * @return the allocator the MACs of clone NICs come from ({@link CloneOptions#nic()}, the
+     *         network fix-up): no two clones of this owner hold the same MAC; never null
+     */
+    public MacAllocator macAllocator() {
+        return macAllocator;
     }
 
     /** @return the I/O resources those clients borrow; never null */
@@ -342,6 +364,8 @@ public final class Templating implements AutoCloseable {
         private Confinement confinement = Confinement.defaults();
         private CloneUids cloneUids;
         private TemplatingMetrics metrics = TemplatingMetrics.NONE;
+        private AgentOptions agentOptions = AgentOptions.defaults();
+        private MacAllocator macAllocator;
 
         private Builder() {
         }
@@ -414,6 +438,28 @@ public final class Templating implements AutoCloseable {
          */
         public Builder metrics(TemplatingMetrics metrics) {
             this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
+        /**
+         * @param options the options of every guest agent client (timeouts, message size; default
+         *                {@link AgentOptions#defaults()}); without resources of their own they
+         *                borrow the monitors'; never null
+         * @return this
+         */
+        public Builder agentOptions(AgentOptions options) {
+            this.agentOptions = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * @param allocator where the MACs of clone NICs come from (default: a new
+         *                  {@link MacAllocator#create()} per owner, with a random prefix). Share one
+         *                  between owners whose clones meet on one network; never null
+         * @return this
+         */
+        public Builder macAllocator(MacAllocator allocator) {
+            this.macAllocator = Objects.requireNonNull(allocator, "allocator");
             return this;
         }
 

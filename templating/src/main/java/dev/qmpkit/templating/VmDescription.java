@@ -48,6 +48,14 @@ import java.util.Set;
  *                       hot-plugged into clones (QEMU's VM templating guide, "virtio-mem"). Left out
  *                       of the manifest when 0, so templates saved before it existed keep their
  *                       fingerprint
+ * @param disks writable disks, each layered so a template and every clone write only their own
+ *              qcow2 layer ({@link Disk}); never null, immutable, ids unique. Left out of the
+ *              manifest when empty
+ * @param guestAgent whether the VM has a channel for the QEMU guest agent (a virtio-serial port
+ *                   {@code org.qemu.guest_agent.0}, served on a socket in QEMU's run directory);
+ *                   {@link TemplateVm#agent()} and {@link CloneVm#agent()} talk to it, and clones
+ *                   wait for it to answer before they are handed out. Needs a PCI machine (q35, pc)
+ *                   and {@code qemu-ga} in the guest. Left out of the manifest when off
  */
 public record VmDescription(
         String machineType,
@@ -60,7 +68,9 @@ public record VmDescription(
         boolean hotplugPort,
         List<String> devices,
         List<String> extraArgs,
-        @JsonInclude(JsonInclude.Include.NON_DEFAULT) long maxMemoryBytes) {
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) long maxMemoryBytes,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Disk> disks,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean guestAgent) {
 
     /** QOM id of the PCIe root port added for NIC hot-plug when {@link #hotplugPort()} is on. */
     public static final String HOTPLUG_PORT_ID = "qmpkit-hp0";
@@ -91,6 +101,8 @@ public record VmDescription(
      *                         {@code -mem-prealloc}, {@code -m}, {@code -machine}, {@code -numa},
      *                         {@code -incoming}) are refused: use the builder
      * @param maxMemoryBytes the most RAM the guest may reach with memory devices ({@code -m maxmem=}); 0 for none beyond the DIMMs
+     * @param disks writable disks; null (a manifest saved before disks existed) for none
+     * @param guestAgent whether the VM has a guest agent channel
      */
     public VmDescription {
         Objects.requireNonNull(machineType, "machineType");
@@ -98,6 +110,10 @@ public record VmDescription(
         ramBackends = List.copyOf(Objects.requireNonNull(ramBackends, "ramBackends"));
         devices = List.copyOf(Objects.requireNonNull(devices, "devices"));
         extraArgs = List.copyOf(Objects.requireNonNull(extraArgs, "extraArgs"));
+        disks = disks == null ? List.of() : List.copyOf(disks);
+        if (disks.stream().map(Disk::id).distinct().count() != disks.size()) {
+            throw new IllegalArgumentException("disk ids must be unique: " + disks.stream().map(Disk::id).toList());
+        }
         if (machineType.isBlank() || machineType.contains(",")) {
             throw new IllegalArgumentException("machine type must be a plain name such as 'q35', not '" + machineType
                     + "'; memory is configured with ramBackend(...)");
@@ -140,6 +156,8 @@ public record VmDescription(
         b.devices.addAll(devices);
         b.extraArgs.addAll(extraArgs);
         b.maxMemoryBytes = maxMemoryBytes;
+        b.disks.addAll(disks);
+        b.guestAgent = guestAgent;
         return b;
     }
 
@@ -233,6 +251,8 @@ public record VmDescription(
         private final List<String> devices = new ArrayList<>();
         private final List<String> extraArgs = new ArrayList<>();
         private long maxMemoryBytes;
+        private final List<Disk> disks = new ArrayList<>();
+        private boolean guestAgent;
 
         private Builder() {
         }
@@ -358,6 +378,28 @@ public record VmDescription(
         }
 
         /**
+         * Adds a writable disk, layered so that the template and each clone write only their own
+         * qcow2 layer; see {@link Disk}.
+         *
+         * @param disk the disk; never null
+         * @return this
+         */
+        public Builder disk(Disk disk) {
+            disks.add(Objects.requireNonNull(disk, "disk"));
+            return this;
+        }
+
+        /**
+         * @param on whether the VM has a channel for the QEMU guest agent (default off); see
+         *           {@link VmDescription#guestAgent()}
+         * @return this
+         */
+        public Builder guestAgent(boolean on) {
+            this.guestAgent = on;
+            return this;
+        }
+
+        /**
          * @param args QEMU arguments appended unchanged; never null
          * @return this
          */
@@ -375,7 +417,7 @@ public record VmDescription(
          */
         public VmDescription build() {
             return new VmDescription(machineType, accel, cpus, ramBackends, boot, serialLog, vmgenid, hotplugPort,
-                    devices, extraArgs, maxMemoryBytes);
+                    devices, extraArgs, maxMemoryBytes, disks, guestAgent);
         }
     }
 }

@@ -201,7 +201,11 @@ final class FakeQemu implements QemuStarter, AutoCloseable {
             });
             monitor.returns("human-monitor-command", "\"\"");
             monitor.errors("query-balloon", "DeviceNotActive", "No balloon device has been activated");
-            monitor.returns("query-vm-generation-id", "{\"guid\": \"" + UUID.randomUUID() + "\"}");
+            // QEMU answers the generation id its command line gave the vmgenid device.
+            String guid = launch.args().stream().filter(a -> a.startsWith("vmgenid,")).findFirst()
+                    .map(a -> a.substring(a.indexOf("guid=") + "guid=".length()).split(",")[0])
+                    .orElse(UUID.randomUUID().toString());
+            monitor.returns("query-vm-generation-id", "{\"guid\": \"" + guid + "\"}");
             monitor.returns("query-uuid", "{\"UUID\": \"00000000-0000-0000-0000-000000000000\"}");
             monitor.returns("query-memory-devices", "[]");
             monitor.returns("query-memory-size-summary", "{\"base-memory\": " + ram + ", \"plugged-memory\": 0}");

@@ -54,7 +54,17 @@ class MacAllocatorTest {
             prefixes.add(p);
         }
         assertThat(prefixes).as("22 random bits: 10,000 draws repeat a few times at most").hasSizeGreaterThan(9_950);
-        assertThat(MacAllocator.shared()).isSameAs(MacAllocator.shared());
+    }
+
+    @Test
+    void eachOwnerHasItsOwnAllocatorUnlessGivenOne() {
+        MacAllocator mine = MacAllocator.withPrefix("0a:11:22");
+        try (Templating a = Templating.builder().build(); Templating b = Templating.builder().build();
+             Templating c = Templating.builder().macAllocator(mine).build()) {
+            assertThat(a.macAllocator()).isNotSameAs(b.macAllocator()).isSameAs(a.macAllocator());
+            assertThat(c.macAllocator()).isSameAs(mine);
+            assertThat(Templating.defaults().macAllocator()).isSameAs(Templating.defaults().macAllocator());
+        }
     }
 
     @Test

@@ -3,13 +3,18 @@ package dev.qmpkit.templating.internal;
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.QmpConnectionException;
+import dev.qmpkit.qmp.QmpException;
+import dev.qmpkit.qmp.agent.GuestAgentClient;
 import dev.qmpkit.qmp.launch.CleanupStack;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.qmp.launch.QemuUser;
 import dev.qmpkit.templating.CloneConfinement;
 import dev.qmpkit.templating.CloneOptions;
+import dev.qmpkit.templating.CloneReport;
 import dev.qmpkit.templating.CloneRestoreException;
+import dev.qmpkit.templating.FixUpFailedException;
+import dev.qmpkit.templating.MacAllocator;
 import dev.qmpkit.templating.Step;
 import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateManifest;
@@ -19,6 +24,12 @@ import dev.qmpkit.templating.VmDescription;
 import dev.qmpkit.templating.WorkFiles;
 import dev.qmpkit.templating.inspect.CloneGuard;
 import dev.qmpkit.templating.inspect.Finding;
+import dev.qmpkit.templating.fixup.FailurePolicy;
+import dev.qmpkit.templating.fixup.FixUp;
+import dev.qmpkit.templating.fixup.FixUpContext;
+import dev.qmpkit.templating.fixup.FixUpOutcome;
+import dev.qmpkit.templating.fixup.FixUpResult;
+import dev.qmpkit.templating.fixup.NetworkFixUp;
 import dev.qmpkit.templating.inspect.MigrationCapabilityGuard;
 import dev.qmpkit.templating.inspect.QemuErrorHints;
 import dev.qmpkit.templating.inspect.ReadinessReport;
@@ -26,15 +37,17 @@ import dev.qmpkit.templating.inspect.Severity;
 import dev.qmpkit.templating.inspect.UnsafeCloneException;
 import dev.qmpkit.templating.inspect.VmRole;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,14 +64,15 @@ import org.slf4j.LoggerFactory;
  * start is a list of named steps ({@link Step}) run in order over one {@link Start}; each
  * resource a step acquires (work directory, QEMU) pushes its release onto the start's
  * {@link CleanupStack}. A failure at any step reads QEMU's stderr, runs the stack and throws
- * with the step's name; a clone that starts keeps the stack, and {@link #stop} runs it.
+ * with the step's name; a clone that starts keeps the stack, and {@link #stop} runs it. After
+ * {@code cont} the clone's guest agent is awaited and the fix-ups run; for a clone left paused
+ * those steps wait for its first resume ({@link Pending}).
  */
 public final class CloneWorkflow {
 
     private static final Logger LOG = LoggerFactory.getLogger(CloneWorkflow.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final String NETDEV_ID = "qmpkit-net0";
-    private static final String NIC_ID = "qmpkit-nic0";
+    /** Where a Linux guest shows the UUID of its SMBIOS tables. */
+    private static final String SMBIOS_UUID = "/sys/class/dmi/id/product_uuid";
     /** How long a failed restore waits for QEMU to exit by itself, so its own words reach the exception. */
     private static final Duration EXIT_WAIT = Duration.ofSeconds(2);
 
@@ -66,6 +80,7 @@ public final class CloneWorkflow {
     private final TemplateChecks checks;
     private final FeatureCache features;
     private final CloneUidAllocator uids;
+    private final MacAllocator macs;
     private final AtomicInteger counter = new AtomicInteger();
     private final Set<Path> warned = ConcurrentHashMap.newKeySet();
 
@@ -74,12 +89,15 @@ public final class CloneWorkflow {
      * @param checks verifies the template before each launch; never null
      * @param features the owner's QEMU features, for the guard before {@code cont}; never null
      * @param uids gives each clone a uid of its own, or null when clones share the owner's confinement
+     * @param macs hands out the MACs of clone NICs; never null
      */
-    public CloneWorkflow(Launches launches, TemplateChecks checks, FeatureCache features, CloneUidAllocator uids) {
+    public CloneWorkflow(Launches launches, TemplateChecks checks, FeatureCache features, CloneUidAllocator uids,
+                         MacAllocator macs) {
         this.launches = launches;
         this.checks = checks;
         this.features = features;
         this.uids = uids;
+        this.macs = macs;
     }
 
     /**
@@ -100,10 +118,26 @@ public final class CloneWorkflow {
      * @param confinement how its QEMU is confined
      * @param cleanups releases everything the start acquired, newest first: QEMU, then the work directory,
      *                 then its uid
+     * @param disks each disk's overlay, by disk id
+     * @param spawnToReady spawn to handed out: running, agent answered, fix-ups done (restored, when left paused)
+     * @param report the readiness wait and fix-ups, or a pending report for a paused clone
+     * @param pending runs them at the first resume of a paused clone; null for a resumed one
      */
     public record Restored(String name, QemuProcess process, Path workDir, Path serialLog, UUID vmgenid, UUID uuid,
                            String mac, boolean resumed, long spawnNanos, Duration launchTime, Duration restoreTime,
-                           Duration spawnToRunning, CloneConfinement confinement, CleanupStack cleanups) {
+                           Duration spawnToRunning, CloneConfinement confinement, CleanupStack cleanups,
+                           Map<String, Path> disks, Duration spawnToReady, CloneReport report, Pending pending) {
+    }
+
+    /** What a paused clone still has to do when it is resumed for the first time. */
+    @FunctionalInterface
+    public interface Pending {
+        /**
+         * Resumes the clone, waits for its agent and runs its fix-ups; on failure stops it.
+         *
+         * @return the report
+         */
+        CloneReport resume();
     }
 
     /** One step of a clone's start. */
@@ -118,11 +152,19 @@ public final class CloneWorkflow {
         final CloneOptions options;
         final QemuBinary binary;
         final String name;
+        final MacAllocator macs;
         final Steps steps;
         final CleanupStack cleanups = new CleanupStack();
         QemuUser ownUser;
         QemuAccess access;
+        /** Releases that must wait until QEMU is gone (MAC leases): run last, after the rest of the stack. */
+        final CleanupStack afterQemu = new CleanupStack();
+        final Map<String, Path> overlays = new LinkedHashMap<>();
+        final List<FixUpResult> fixUpResults = new ArrayList<>();
         Path workDir;
+        long resumedNanos;
+        Duration agentReady;
+        UUID smbiosUuid;
         Path serialLog;
         UUID vmgenid;
         UUID uuid;
@@ -132,7 +174,8 @@ public final class CloneWorkflow {
         Duration launchTime;
         Duration restoreTime;
 
-        Start(Template template, CloneOptions options, String name) {
+        Start(Template template, CloneOptions options, String name, MacAllocator macs) {
+            this.macs = macs;
             this.template = template;
             this.manifest = template.manifest();
             this.description = manifest.description();
@@ -140,6 +183,7 @@ public final class CloneWorkflow {
             this.binary = options.binary() == null ? template.binary() : options.binary();
             this.name = name;
             this.steps = new Steps(options.listener(), name);
+            cleanups.push("releases after QEMU stopped", afterQemu::run);
         }
 
         QmpClient qmp() {
@@ -155,39 +199,80 @@ public final class CloneWorkflow {
      * @return the restored clone
      */
     public Restored start(Template t, CloneOptions o) {
-        Start s = new Start(t, o, "clone-" + counter.incrementAndGet());
+        Start s = new Start(t, o, "clone-" + counter.incrementAndGet(), macs);
         try {
-            for (Handler h : handlers(o)) {
+            for (Handler h : handlers(o, s.description)) {
                 s.steps.run(h.step(), () -> h.action().accept(s));
             }
         } catch (RuntimeException | Error e) {
             throw failed(s, e);
         }
-        Duration total = Duration.ofNanos(System.nanoTime() - s.spawnNanos);
+        long end = System.nanoTime();
+        // Spawn to running: up to the reply of 'cont', not counting the wait for the agent and the fix-ups.
+        Duration total = Duration.ofNanos((o.resume() ? s.resumedNanos : end) - s.spawnNanos);
         LOG.debug("{}: restored from {} in {} ms (launch {} ms, restore {} ms)", s.name, t.directory(),
                 total.toMillis(), s.launchTime.toMillis(), s.restoreTime.toMillis());
         CloneConfinement confinement = new CloneConfinement(s.access.user(), s.ownUser != null,
                 launches.confinement(s.ownUser).seccomp(),
                 s.access.user() != null && s.manifest.cloneRecipe() == CloneRecipe.WRITABLE_PRIVATE);
         return new Restored(s.name, s.process, s.workDir, s.serialLog, s.vmgenid, s.uuid, s.mac, o.resume(),
-                s.spawnNanos, s.launchTime, s.restoreTime, total, confinement, s.cleanups);
+                s.spawnNanos, s.launchTime, s.restoreTime, total, confinement, s.cleanups,
+                Collections.unmodifiableMap(s.overlays), Duration.ofNanos(end - s.spawnNanos),
+                o.resume() ? report(s) : new CloneReport(s.name, true, null, List.of(), s.uuid, null),
+                o.resume() ? null : () -> resumeLater(s));
     }
 
-    /** The steps of a start, in order; the place where further steps (guest fix-ups) go. */
-    private List<Handler> handlers(CloneOptions o) {
+    /** The steps of a start, in order; the place where further steps go. */
+    private List<Handler> handlers(CloneOptions o, VmDescription d) {
         List<Handler> h = new ArrayList<>();
         h.add(new Handler(Step.VERIFY_MANIFEST, this::verify));
+        if (!d.disks().isEmpty()) {
+            h.add(new Handler(Step.CLONE_DISKS, this::createDisks));
+        }
         h.add(new Handler(Step.CLONE_LAUNCH, this::launch));
         h.add(new Handler(Step.RESTORE_STATE, this::restore));
         if (o.nic()) {
-            h.add(new Handler(Step.IDENTITY, CloneWorkflow::hotplugNic));
+            h.add(new Handler(Step.IDENTITY, this::hotplugNic));
         }
         // Last before cont, so it judges the clone with everything the steps above added.
         h.add(new Handler(Step.CLONE_CHECK, this::check));
         if (o.resume()) {
-            h.add(new Handler(Step.RESUME, s -> Futures.await(s.qmp().commands().cont())));
+            h.addAll(afterResume(o, d));
         }
         return h;
+    }
+
+    /** What follows the restore once the clone runs: {@code cont}, the agent's first answer, the fix-ups. */
+    private static List<Handler> afterResume(CloneOptions o, VmDescription d) {
+        List<Handler> h = new ArrayList<>();
+        h.add(new Handler(Step.RESUME, s -> {
+            Futures.await(s.qmp().commands().cont());
+            s.resumedNanos = System.nanoTime();
+        }));
+        // Fix-ups that need the agent wait for it even when the caller does not.
+        if (d.guestAgent() && (o.awaitAgent() || o.fixUps().stream().anyMatch(FixUp::needsAgent))) {
+            h.add(new Handler(Step.AWAIT_AGENT, CloneWorkflow::awaitAgent));
+        }
+        if (!o.fixUps().isEmpty()) {
+            h.add(new Handler(Step.FIX_UPS, CloneWorkflow::fixUps));
+        }
+        return h;
+    }
+
+    /** The first resume of a clone started paused: the steps after the restore, then its report. */
+    private static CloneReport resumeLater(Start s) {
+        try {
+            for (Handler h : afterResume(s.options, s.description)) {
+                s.steps.run(h.step(), () -> h.action().accept(s));
+            }
+        } catch (RuntimeException | Error e) {
+            throw failed(s, e);
+        }
+        return report(s);
+    }
+
+    private static CloneReport report(Start s) {
+        return new CloneReport(s.name, false, s.agentReady, s.fixUpResults, s.uuid, s.smbiosUuid);
     }
 
     /** Stops the clone's QEMU and removes its work directory (and whatever else its start acquired). */
@@ -223,17 +308,60 @@ public final class CloneWorkflow {
         }
     }
 
-    private void launch(Start s) {
-        if (uids != null) {
-            QemuUser user = uids.acquire(s.name);
-            s.ownUser = user;
-            // Pushed first, so it runs last: after QEMU is gone and its files are deleted.
-            s.cleanups.push("release uid " + user.uid() + " of " + s.name, () -> releaseUid(s, user));
+    /**
+     * The clone's own user (when the owner gives each clone a uid) and private work directory,
+     * set up by the first step that needs them.
+     */
+    private Path workDir(Start s) {
+        if (s.workDir == null) {
+            if (uids != null) {
+                QemuUser user = uids.acquire(s.name);
+                s.ownUser = user;
+                // Pushed first, so it runs last: after QEMU is gone and its files are deleted.
+                s.cleanups.push("release uid " + user.uid() + " of " + s.name, () -> releaseUid(s, user));
+            }
+            s.access = QemuAccess.of(launches.confinement(s.ownUser));
+            s.workDir = createWorkDir(s.options.workDir(), s.name);
+            Path workDir = s.workDir;
+            s.cleanups.push("delete clone work directory " + workDir, () -> deleteWorkDir(s, workDir));
         }
-        s.access = QemuAccess.of(launches.confinement(s.ownUser));
-        s.workDir = createWorkDir(s.options.workDir(), s.name);
-        Path workDir = s.workDir;
-        s.cleanups.push("delete clone work directory " + workDir, () -> WorkFiles.deleteTree(workDir));
+        return s.workDir;
+    }
+
+    /** Deletes the work directory, or, with {@link CloneOptions#keepDisks()}, all of it but the disk overlays. */
+    private static void deleteWorkDir(Start s, Path workDir) throws IOException {
+        if (!s.options.keepDisks() || s.overlays.isEmpty()) {
+            WorkFiles.deleteTree(workDir);
+            return;
+        }
+        try (var files = Files.list(workDir)) {
+            for (Path p : files.toList()) {
+                if (!s.overlays.containsValue(p)) {
+                    WorkFiles.deleteTree(p);
+                }
+            }
+        }
+        LOG.info("{}: kept its disk overlays in {}", s.name, workDir);
+    }
+
+    /**
+     * Each disk gets an overlay of the clone's own on the template's frozen layer, which QEMU
+     * opens read-only as its backing file.
+     */
+    private void createDisks(Start s) {
+        Path dir = workDir(s);
+        Path qemuImg = DiskImages.qemuImg(s.binary);
+        SaveWorkflow.io(() -> {
+            for (TemplateManifest.DiskLayer l : s.manifest.disks()) {
+                Path overlay = dir.resolve(l.file());
+                DiskImages.createOverlay(qemuImg, s.template.directory().resolve(l.file()), overlay);
+                s.overlays.put(l.id(), overlay);
+            }
+        });
+    }
+
+    private void launch(Start s) {
+        Path workDir = workDir(s);
         VmDescription d = s.description;
         s.serialLog = d.serialLog() ? workDir.resolve("serial.log") : null;
         SaveWorkflow.io(() -> {
@@ -247,11 +375,11 @@ public final class CloneWorkflow {
         s.vmgenid = d.vmgenid() ? UUID.randomUUID() : null;
         s.uuid = s.options.freshUuid() ? UUID.randomUUID() : null;
         List<String> args = CommandLines.clone(d, s.template.directory(), s.manifest.resolvedMachineType(),
-                s.manifest.cloneRecipe(), s.serialLog, s.vmgenid, s.uuid);
+                s.manifest.cloneRecipe(), s.serialLog, s.vmgenid, s.uuid, s.overlays);
         s.spawnNanos = System.nanoTime();
         // The launcher keeps the monitor socket in its own short run directory: a Unix socket
         // path may not exceed 107 bytes, and workDir may be long.
-        s.process = launches.start(s.binary, args, s.name, s.options.restoreTimeout(), s.ownUser);
+        s.process = launches.start(s.binary, args, s.name, s.options.restoreTimeout(), s.ownUser, d.guestAgent());
         s.cleanups.push("stop QEMU of " + s.name, s.process::close);
         s.launchTime = Duration.ofNanos(System.nanoTime() - s.spawnNanos);
     }
@@ -331,6 +459,14 @@ public final class CloneWorkflow {
                 : step == Step.IDENTITY
                 ? "\nFix: QEMU refused the NIC hot-plug shown above; start clones without CloneOptions.nic, or add "
                 + "what QEMU is missing."
+                : step == Step.AWAIT_AGENT
+                ? "\nFix: the template's guest must run qemu-ga on the virtio-serial port org.qemu.guest_agent.0 (its "
+                + "serial log shows whether it started; save the template after the agent answered "
+                + "TemplateVm.agent()); give a slow guest more time with CloneOptions.agentTimeout, or hand clones "
+                + "out without waiting: CloneOptions.awaitAgent(false) and fix-ups that need no agent."
+                : step == Step.CLONE_DISKS
+                ? "\nFix: qemu-img could not create the clone's overlay (see above); check CloneOptions.workDir and "
+                + "that the template's disk layers are readable."
                 : "\nFix: check that the template directory is intact (Template.verifyRamFiles()) and that the clone "
                 + "runs the template's QEMU; save the template again if it was changed."), e);
     }
@@ -353,24 +489,166 @@ public final class CloneWorkflow {
         }
     }
 
-    private static void hotplugNic(Start s) {
+    private void hotplugNic(Start s) {
+        MacAllocator.Lease lease = macs.allocate();
+        s.afterQemu.push("give back MAC " + lease.mac(), lease::close);
         QmpClient c = s.qmp();
-        byte[] b = new byte[3];
-        RANDOM.nextBytes(b);
-        // 52:54:00 is QEMU's own prefix (locally administered).
-        String mac = String.format("52:54:00:%02x:%02x:%02x", b[0] & 0xff, b[1] & 0xff, b[2] & 0xff);
-        Futures.await(c.commands().netdevAdd("user", NETDEV_ID, Map.of()));
-        Map<String, Object> dev = new LinkedHashMap<>();
-        dev.put("netdev", NETDEV_ID);
-        dev.put("mac", mac);
-        // No option ROM: a NIC hot-plugged into a running clone never PXE-boots, and some installs
-        // lack efi-virtio.rom ("failed to find romfile").
-        dev.put("romfile", "");
-        if (s.description.hotplugPort() && CommandLines.isPcie(s.description.machineType())) {
-            dev.put("bus", VmDescription.HOTPLUG_PORT_ID);
+        Futures.await(c.commands().netdevAdd("user", NetworkFixUp.NETDEV_ID, Map.of()));
+        Futures.await(c.commands().deviceAdd("virtio-net-pci", NetworkFixUp.NIC_ID,
+                NetworkFixUp.nicProperties(lease.mac(), hotplugBus(s.description))));
+        s.mac = lease.mac();
+    }
+
+    /** @return the PCIe root port of the description on q35; empty on machines whose root bus takes hot-plug */
+    private static Optional<String> hotplugBus(VmDescription d) {
+        return d.hotplugPort() && CommandLines.isPcie(d.machineType()) ? Optional.of(VmDescription.HOTPLUG_PORT_ID)
+                : Optional.empty();
+    }
+
+    private static GuestAgentClient agent(Start s) {
+        return s.process.guestAgent().orElseThrow(() -> new IllegalStateException("the clone's QEMU has no guest "
+                + "agent client although its description has an agent channel (a QemuStarter that drops "
+                + "QemuLauncher.guestAgent?)"));
+    }
+
+    /** The clone's readiness: its agent answers; then the one identity no clone gets anew is read. */
+    private static void awaitAgent(Start s) {
+        GuestAgentClient agent = agent(s);
+        Futures.await(agent.awaitAgent(s.options.agentTimeout()));
+        s.agentReady = Duration.ofNanos(System.nanoTime() - s.resumedNanos);
+        try {
+            String text = new String(Futures.await(agent.readFile(SMBIOS_UUID)), StandardCharsets.US_ASCII).strip();
+            s.smbiosUuid = UUID.fromString(text);
+        } catch (QmpException | IllegalArgumentException e) {
+            LOG.debug("{}: cannot read the guest's SMBIOS UUID from {}: {}", s.name, SMBIOS_UUID, e.toString());
         }
-        Futures.await(c.commands().deviceAdd("virtio-net-pci", NIC_ID, dev));
-        s.mac = mac;
+    }
+
+    private static void fixUps(Start s) {
+        FixUpContext context = new Context(s);
+        for (FixUp f : s.options.fixUps()) {
+            FixUpResult r = runFixUp(f, context, s);
+            s.fixUpResults.add(r);
+            s.steps.fixUpFinished(r);
+            if (r.status() == FixUpResult.Status.FAILED) {
+                throw new FixUpFailedException(r, "cloning template " + s.template.directory() + ": fix-up '"
+                        + f.name() + "' failed on " + s.name + " after " + r.took().toMillis() + " ms: " + r.summary()
+                        + "\nFix: " + fixUpHint(f.name()) + "; or hand the clone out anyway with "
+                        + "onFailure(FailurePolicy.WARN) on that fix-up, or leave it out of CloneOptions.fixUps.",
+                        r.failure());
+            }
+        }
+        if (s.mac == null) {
+            s.mac = report(s).detail(NetworkFixUp.Result.class).map(NetworkFixUp.Result::mac).orElse(null);
+        }
+    }
+
+    private static FixUpResult runFixUp(FixUp f, FixUpContext context, Start s) {
+        long t0 = System.nanoTime();
+        if (f.needsAgent() && !context.hasAgent()) {
+            return new FixUpResult(f.name(), FixUpResult.Status.SKIPPED, Duration.ZERO, "skipped: it needs the guest "
+                    + "agent, and the VM has no agent channel (VmDescription.guestAgent)", null, null);
+        }
+        try {
+            FixUpOutcome out = java.util.Objects.requireNonNull(f.apply(context),
+                    () -> "fix-up '" + f.name() + "' returned no outcome");
+            return new FixUpResult(f.name(), FixUpResult.Status.DONE, Duration.ofNanos(System.nanoTime() - t0),
+                    out.summary(), out.detail(), null);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (f.failurePolicy() == FailurePolicy.WARN) {
+                LOG.warn("{}: fix-up '{}' failed after {} ms, continuing (FailurePolicy.WARN): {}", s.name, f.name(),
+                        took.toMillis(), why);
+                return new FixUpResult(f.name(), FixUpResult.Status.WARNED, took, why, null, e);
+            }
+            return new FixUpResult(f.name(), FixUpResult.Status.FAILED, took, why, null, e);
+        }
+    }
+
+    private static String fixUpHint(String name) {
+        return switch (name) {
+            case "clock" -> "guest-set-time needs hwclock in the guest (util-linux or busybox), and the agent must "
+                    + "not block it (--block-rpcs)";
+            case "entropy" -> "the guest needs sh and dmesg, a writable /tmp that allows executing files, and an "
+                    + "agent running as root";
+            case "hostname", "machine-id" -> "the agent must be able to write /proc/sys/kernel/hostname, "
+                    + "/etc/hostname and /etc/machine-id (root, writable /etc)";
+            case "network" -> "the guest needs the virtio_net driver and a DHCP client (NetworkFixUp.dhcpCommand) or "
+                    + "the ip tool for a static address; a tap must exist and be free";
+            default -> "see the fix-up's message above";
+        };
+    }
+
+    /** What a fix-up sees of the clone being started. */
+    private static final class Context implements FixUpContext {
+        private final Start s;
+
+        Context(Start s) {
+            this.s = s;
+        }
+
+        @Override
+        public String cloneName() {
+            return s.name;
+        }
+
+        @Override
+        public Template template() {
+            return s.template;
+        }
+
+        @Override
+        public QmpClient qmp() {
+            return s.qmp();
+        }
+
+        @Override
+        public boolean hasAgent() {
+            return s.description.guestAgent() && s.process.guestAgent().isPresent();
+        }
+
+        @Override
+        public GuestAgentClient agent() {
+            if (!s.description.guestAgent()) {
+                throw new IllegalStateException("clone " + s.name + " has no guest agent channel; build the template's "
+                        + "description with VmDescription.builder().guestAgent(true)");
+            }
+            return CloneWorkflow.agent(s);
+        }
+
+        @Override
+        public UUID vmgenid() {
+            return s.vmgenid;
+        }
+
+        @Override
+        public UUID uuid() {
+            return s.uuid;
+        }
+
+        @Override
+        public MacAllocator macAllocator() {
+            return s.macs;
+        }
+
+        @Override
+        public Optional<String> hotplugBus() {
+            return CloneWorkflow.hotplugBus(s.description);
+        }
+
+        @Override
+        public Path workDir() {
+            return s.workDir;
+        }
+
+        @Override
+        public void onClose(String what, CleanupStack.Action release) {
+            s.afterQemu.push(what, release);
+        }
     }
 
     private static Path createWorkDir(Path parent, String name) {

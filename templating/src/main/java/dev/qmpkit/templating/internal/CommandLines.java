@@ -2,6 +2,7 @@ package dev.qmpkit.templating.internal;
 
 import dev.qmpkit.qmp.launch.QemuOption;
 import dev.qmpkit.templating.Boot;
+import dev.qmpkit.templating.Disk;
 import dev.qmpkit.templating.RamBackend;
 import dev.qmpkit.templating.TemplateManifest.CloneRecipe;
 import dev.qmpkit.templating.VmDescription;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -36,7 +38,7 @@ public final class CommandLines {
      */
     public static List<String> template(VmDescription d, Path dir, Path serialLog, UUID vmgenid) {
         List<String> args = new ArrayList<>();
-        common(args, d, d.machineType(), dir, null, serialLog, vmgenid);
+        common(args, d, d.machineType(), dir, null, serialLog, vmgenid, Map.of());
         return args;
     }
 
@@ -52,8 +54,27 @@ public final class CommandLines {
      */
     public static List<String> clone(VmDescription d, Path dir, String machineType, CloneRecipe recipe,
                                      Path serialLog, UUID vmgenid, UUID uuid) {
+        return clone(d, dir, machineType, recipe, serialLog, vmgenid, uuid, Map.of());
+    }
+
+    /**
+     * As {@link #clone(VmDescription, Path, String, CloneRecipe, Path, UUID, UUID)}, with the
+     * clone's own overlay of each disk.
+     *
+     * @param overlays each disk's overlay in the clone's work directory, by disk id; a disk
+     *                 missing here would get the template's layer, so every disk must be in it
+     * @return the clone's QEMU arguments
+     */
+    public static List<String> clone(VmDescription d, Path dir, String machineType, CloneRecipe recipe,
+                                     Path serialLog, UUID vmgenid, UUID uuid, Map<String, Path> overlays) {
+        for (Disk disk : d.disks()) {
+            if (!overlays.containsKey(disk.id())) {
+                throw new IllegalArgumentException("no overlay for disk '" + disk.id() + "': a clone must never "
+                        + "open the template's layer itself");
+            }
+        }
         List<String> args = new ArrayList<>();
-        common(args, d, machineType, dir, recipe, serialLog, vmgenid);
+        common(args, d, machineType, dir, recipe, serialLog, vmgenid, overlays);
         if (uuid != null) {
             args.add("-uuid");
             args.add(uuid.toString());
@@ -67,7 +88,7 @@ public final class CommandLines {
     }
 
     private static void common(List<String> args, VmDescription d, String machineType, Path dir, CloneRecipe recipe,
-                               Path serialLog, UUID vmgenid) {
+                               Path serialLog, UUID vmgenid, Map<String, Path> overlays) {
         List<RamBackend> backends = d.ramBackends();
         QemuOption machine = QemuOption.of(machineType);
         backends.stream().filter(b -> b.kind() == RamBackend.Kind.MAIN).findFirst()
@@ -153,6 +174,17 @@ public final class CommandLines {
             args.add("-device");
             args.add(QemuOption.of("pcie-root-port").set("id", VmDescription.HOTPLUG_PORT_ID)
                     .set("chassis", 254).set("slot", 0).toString());
+        }
+        for (Disk disk : d.disks()) {
+            // The template writes its layer; a clone its overlay, whose backing file (the frozen
+            // layer) QEMU opens read-only.
+            Path file = overlays.getOrDefault(disk.id(), dir.resolve(disk.layerFileName()));
+            args.add("-drive");
+            args.add(QemuOption.keyValues().set("file", file).set("format", "qcow2").set("if", "none")
+                    .set("id", disk.driveId()).toString());
+            args.add("-device");
+            args.add(QemuOption.of("virtio-blk-pci").set("drive", disk.driveId()).set("id", disk.deviceId())
+                    .set("serial", disk.id()).toString());
         }
         for (String dev : d.devices()) {
             args.add("-device");

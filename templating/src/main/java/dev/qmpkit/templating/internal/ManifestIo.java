@@ -23,9 +23,7 @@ public final class ManifestIo {
 
     /** @return the SHA-256 of the manifest's canonical JSON with the fingerprint left out */
     public static String fingerprint(TemplateManifest m) {
-        TemplateManifest unsigned = new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(), m.machineType(),
-                m.resolvedMachineType(), m.cloneRecipe(), m.backends(), m.state(), m.description(), m.warnings(),
-                null);
+        TemplateManifest unsigned = m.withFingerprint(null);
         try {
             return Durable.sha256(MAPPER.writeValueAsBytes(unsigned));
         } catch (JsonProcessingException e) {
@@ -35,9 +33,7 @@ public final class ManifestIo {
 
     /** @return a copy of {@code m} carrying its fingerprint */
     public static TemplateManifest sign(TemplateManifest m) {
-        return new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(), m.machineType(),
-                m.resolvedMachineType(), m.cloneRecipe(), m.backends(), m.state(), m.description(), m.warnings(),
-                fingerprint(m));
+        return m.withFingerprint(fingerprint(m));
     }
 
     /** Writes the manifest durably (temp file, fsync, atomic rename, directory fsync). */

@@ -6,6 +6,7 @@ import dev.qmpkit.qmp.launch.CleanupStack;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.qmp.launch.QemuVersionProbe;
+import dev.qmpkit.templating.Disk;
 import dev.qmpkit.templating.RamBackend;
 import dev.qmpkit.templating.SaveOptions;
 import dev.qmpkit.templating.Step;
@@ -178,6 +179,8 @@ public final class SaveWorkflow {
             }
             Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("r--------"));
         }));
+        List<TemplateManifest.DiskLayer> disks = d.disks().isEmpty() ? List.of()
+                : steps.run(Step.FREEZE_DISKS, () -> freezeDisks(dir, d, hashRam));
         String streamMachine = io(() -> StreamHeader.machineType(state));
         if (streamMachine != null && !streamMachine.equals(resolvedMachine)) {
             LOG.warn("template {}: machine type in the state file '{}' differs from QOM's '{}'; using the file's",
@@ -208,7 +211,7 @@ public final class SaveWorkflow {
                 d.machineType(), machine, recipe, backends,
                 new TemplateManifest.StateFile(STATE_FILE, io(() -> Files.size(state)), stateSha[0],
                         Duration.ofNanos(saveNanos).toMillis()),
-                d, warnings, null));
+                d, warnings, disks, null));
         Path manifestFile = dir.resolve(TemplateManifest.FILE_NAME);
         cleanups.push("delete " + manifestFile, () -> Files.deleteIfExists(manifestFile));
         steps.run(Step.WRITE_MANIFEST, () -> io(() -> ManifestIo.write(dir, manifest)));
@@ -217,6 +220,27 @@ public final class SaveWorkflow {
                 hashRam ? "recorded" : "not recorded");
         // Read back with every check a clone's open makes; a manifest that fails them is removed with the rest.
         return ManifestIo.readChecked(dir);
+    }
+
+    /**
+     * Freezes each disk's layer: QEMU flushed it at {@code stop} and has quit, so it holds exactly
+     * what the saved RAM's page cache expects. Read-only from now on (clones open it as a backing
+     * file, which QEMU opens read-only anyway); hashed with its base unless the save is flat.
+     */
+    private static List<TemplateManifest.DiskLayer> freezeDisks(Path dir, VmDescription d, boolean hash) {
+        List<TemplateManifest.DiskLayer> layers = new ArrayList<>();
+        io(() -> {
+            for (Disk disk : d.disks()) {
+                Path layer = dir.resolve(disk.layerFileName());
+                Durable.fsync(layer);
+                Files.setPosixFilePermissions(layer, PosixFilePermissions.fromString("r--------"));
+                Path base = disk.base();
+                layers.add(new TemplateManifest.DiskLayer(disk.id(), disk.layerFileName(), Files.size(layer),
+                        hash ? WorkFiles.sha256(layer) : null, base == null ? null : base.toString(),
+                        base == null ? 0 : Files.size(base), base != null && hash ? WorkFiles.sha256(base) : null));
+            }
+        });
+        return layers;
     }
 
     /**

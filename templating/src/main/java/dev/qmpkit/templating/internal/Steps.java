@@ -3,6 +3,7 @@ package dev.qmpkit.templating.internal;
 import dev.qmpkit.templating.ProgressListener;
 import dev.qmpkit.templating.Step;
 import dev.qmpkit.templating.inspect.Finding;
+import dev.qmpkit.templating.fixup.FixUpResult;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -59,6 +60,11 @@ public final class Steps {
     /** Tells the listener about a warning a step's check found. */
     public void warning(Step step, Finding warning) {
         safe(() -> listener.warning(step, vmName, warning));
+    }
+
+    /** Reports one fix-up's result. */
+    public void fixUpFinished(FixUpResult result) {
+        safe(() -> listener.fixUpFinished(vmName, result));
     }
 
     private static void safe(Runnable r) {

@@ -9,7 +9,9 @@ import dev.qmpkit.templating.ManifestMismatchException.Kind;
 import dev.qmpkit.templating.RamBackend;
 import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateManifest;
+import dev.qmpkit.templating.Disk;
 import dev.qmpkit.templating.TemplateManifest.BackendFile;
+import dev.qmpkit.templating.TemplateManifest.DiskLayer;
 import dev.qmpkit.templating.TemplatingException;
 import dev.qmpkit.templating.WorkFiles;
 import java.io.IOException;
@@ -90,6 +92,23 @@ public final class TemplateChecks {
                         + " bytes)," + inconsistent, null);
             }
         }
+        List<Disk> disks = m.description().disks();
+        if (disks.size() != m.disks().size()) {
+            throw new ManifestCorruptException(manifestFile, Reason.INCONSISTENT, "template manifest " + manifestFile
+                    + " lists " + m.disks().size() + " disk layers but its description has " + disks.size()
+                    + " disks," + inconsistent, null);
+        }
+        for (int i = 0; i < disks.size(); i++) {
+            Disk d = disks.get(i);
+            DiskLayer l = m.disks().get(i);
+            String base = d.base() == null ? null : d.base().toString();
+            if (!d.id().equals(l.id()) || !d.layerFileName().equals(l.file()) || !java.util.Objects.equals(base,
+                    l.base())) {
+                throw new ManifestCorruptException(manifestFile, Reason.INCONSISTENT, "template manifest "
+                        + manifestFile + " records disk layer '" + l.id() + "' (" + l.file() + " on " + l.base()
+                        + ") but its description has disk '" + d.id() + "' (on " + base + ")," + inconsistent, null);
+            }
+        }
         checkFiles(dir, m);
         checkStateMachineType(dir, m);
     }
@@ -113,6 +132,7 @@ public final class TemplateChecks {
         }
         checkStateMachineType(dir, m);
         checkRamFilesUntouched(t);
+        checkDiskLayersUntouched(t);
         String version = QemuVersionProbe.probe(binary).version().toString();
         if (!version.equals(m.qemu().version())) {
             throw new ManifestMismatchException(binary.executable(), Kind.QEMU_VERSION, "template " + dir
@@ -154,6 +174,84 @@ public final class TemplateChecks {
         }
     }
 
+    /**
+     * As {@link #checkRamFilesUntouched} for the disk layers and their base images: every clone's
+     * overlay reads them, so one modified after the save is hashed (or refused without a
+     * checksum) before a clone may use it.
+     */
+    private void checkDiskLayersUntouched(Template t) {
+        Instant saved = Instant.parse(t.manifest().createdAt());
+        for (DiskLayer l : t.manifest().disks()) {
+            for (DiskFile f : diskFiles(t, l)) {
+                BasicFileAttributes a = attributes(f.path());
+                if (!a.lastModifiedTime().toInstant().isAfter(saved)) {
+                    continue;
+                }
+                if (f.sha256() == null) {
+                    throw new ManifestMismatchException(f.path(), Kind.NO_RAM_CHECKSUM, f.what() + " " + f.path()
+                            + " was modified at " + a.lastModifiedTime() + ", after the save at "
+                            + t.manifest().createdAt() + " (QEMU " + t.manifest().qemu().version() + "), and cannot "
+                            + "be verified: no checksum was recorded (the template was saved with "
+                            + "SaveOptions.RamChecksum.NONE). It is refused, because a clone could run on a silently "
+                            + "different disk. Fix: if the files were copied, copy them again keeping modification "
+                            + "times (cp -a, rsync -a); otherwise save the template again.");
+                }
+                String key = f.path() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis() + "|" + a.fileKey();
+                if (!verifiedRamFiles.contains(key)) {
+                    LOG.info("{} {} was modified after the save ({}); hashing it before cloning", f.what(), f.path(),
+                            a.lastModifiedTime());
+                    verifyDiskFile(t, f);
+                    verifiedRamFiles.add(key);
+                }
+            }
+        }
+    }
+
+    /** A file a disk layer consists of: the layer, or its base image. */
+    private record DiskFile(Path path, String sha256, String what) {
+    }
+
+    private static List<DiskFile> diskFiles(Template t, DiskLayer l) {
+        List<DiskFile> files = new ArrayList<>();
+        files.add(new DiskFile(t.directory().resolve(l.file()), l.sha256(), "template disk layer of disk '" + l.id()
+                + "'"));
+        if (l.base() != null) {
+            files.add(new DiskFile(Path.of(l.base()), l.baseSha256(), "base image of template disk '" + l.id() + "'"));
+        }
+        return files;
+    }
+
+    private static void verifyDiskFile(Template t, DiskFile f) {
+        String sha = sha256(f.path(), f.what());
+        if (!sha.equals(f.sha256())) {
+            throw new ManifestMismatchException(f.path(), Kind.SHA256, f.what() + " " + f.path() + " has SHA-256 " + sha
+                    + " but was saved as " + f.sha256() + " (QEMU " + t.manifest().qemu().version() + "): something "
+                    + "wrote to it after the save, so the file system the saved guest has in its page cache no "
+                    + "longer matches the disk. Every clone of it is suspect." + RESAVE);
+        }
+    }
+
+    /**
+     * Hashes every disk layer and base image and compares with the manifest; refuses when a
+     * checksum was not recorded.
+     */
+    public static void verifyDiskChecksums(Template t) {
+        for (DiskLayer l : t.manifest().disks()) {
+            if (!l.hasChecksums()) {
+                throw new ManifestMismatchException(t.directory().resolve(l.file()), Kind.NO_RAM_CHECKSUM, "cannot verify "
+                        + "the layer of template disk '" + l.id() + "': no checksum was recorded, because the "
+                        + "template was saved with SaveOptions.RamChecksum.NONE (QEMU " + t.manifest().qemu().version()
+                        + "). Fix: record the checksums with Template.recordRamChecksums(), or save the template "
+                        + "with SaveOptions.RamChecksum.FULL.");
+            }
+        }
+        for (DiskLayer l : t.manifest().disks()) {
+            for (DiskFile f : diskFiles(t, l)) {
+                verifyDiskFile(t, f);
+            }
+        }
+    }
+
     /** Hashes every RAM file and compares with the manifest; refuses when a checksum was not recorded. */
     public static void verifyRamChecksums(Template t) {
         for (BackendFile b : t.manifest().backends()) {
@@ -191,7 +289,8 @@ public final class TemplateChecks {
     private static TemplateManifest recordRamChecksumsLocked(Template t, Path dir) {
         // The manifest on disk, not t's: another Template (or process) may have recorded them already.
         TemplateManifest m = ManifestIo.readChecked(dir);
-        if (m.backends().stream().allMatch(b -> b.sha256() != null)) {
+        if (m.backends().stream().allMatch(b -> b.sha256() != null)
+                && m.disks().stream().allMatch(DiskLayer::hasChecksums)) {
             return m;
         }
         Instant saved = Instant.parse(m.createdAt());
@@ -213,9 +312,17 @@ public final class TemplateChecks {
             }
             hashed.add(new BackendFile(b.id(), b.kind(), b.sizeBytes(), b.file(), sha));
         }
+        List<DiskLayer> layers = new ArrayList<>();
+        for (DiskLayer l : m.disks()) {
+            String layerSha = l.sha256() != null ? l.sha256()
+                    : hashUnmodified(dir.resolve(l.file()), saved, t, "template disk layer of disk '" + l.id() + "'");
+            String baseSha = l.base() == null || l.baseSha256() != null ? l.baseSha256()
+                    : hashUnmodified(Path.of(l.base()), saved, t, "base image of template disk '" + l.id() + "'");
+            layers.add(new DiskLayer(l.id(), l.file(), l.sizeBytes(), layerSha, l.base(), l.baseSizeBytes(), baseSha));
+        }
         TemplateManifest updated = ManifestIo.sign(new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(),
                 m.machineType(), m.resolvedMachineType(), m.cloneRecipe(), hashed, m.state(), m.description(),
-                m.warnings(), null));
+                m.warnings(), layers, null));
         try {
             ManifestIo.write(dir, updated);
         } catch (IOException e) {
@@ -225,6 +332,24 @@ public final class TemplateChecks {
         }
         LOG.info("recorded the RAM checksums of template {}", dir);
         return updated;
+    }
+
+    /** @return the SHA-256 of a file not modified since the save (checked before and after hashing), or refuses */
+    private static String hashUnmodified(Path f, Instant saved, Template t, String what) {
+        refuseIfModified(f, saved, t, what);
+        String sha = sha256(f, what);
+        refuseIfModified(f, saved, t, what);
+        return sha;
+    }
+
+    private static void refuseIfModified(Path f, Instant saved, Template t, String what) {
+        BasicFileAttributes a = attributes(f);
+        if (a.lastModifiedTime().toInstant().isAfter(saved)) {
+            throw new ManifestMismatchException(f, Kind.NO_RAM_CHECKSUM, what + " " + f + " was modified at "
+                    + a.lastModifiedTime() + ", after the save at " + t.manifest().createdAt() + " (QEMU "
+                    + t.manifest().qemu().version() + "), so its checksum cannot be recorded as the template's. "
+                    + "Fix: save the template again.");
+        }
     }
 
     private static BasicFileAttributes attributes(Path f) {
@@ -295,6 +420,12 @@ public final class TemplateChecks {
             checkSize(dir.resolve(b.file()), b.sizeBytes(), "RAM file of backend '" + b.id() + "'", m);
         }
         checkSize(dir.resolve(m.state().file()), m.state().sizeBytes(), "device-state file", m);
+        for (DiskLayer l : m.disks()) {
+            checkSize(dir.resolve(l.file()), l.sizeBytes(), "disk layer of disk '" + l.id() + "'", m);
+            if (l.base() != null) {
+                checkSize(Path.of(l.base()), l.baseSizeBytes(), "base image of disk '" + l.id() + "'", m);
+            }
+        }
     }
 
     private static void checkSize(Path f, long expected, String what, TemplateManifest m) {

@@ -3,6 +3,7 @@ package dev.qmpkit.templating.internal;
 import dev.qmpkit.qmp.launch.CleanupStack;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuProcess;
+import dev.qmpkit.templating.Disk;
 import dev.qmpkit.templating.ProgressListener;
 import dev.qmpkit.templating.RamBackend;
 import dev.qmpkit.templating.Step;
@@ -72,6 +73,14 @@ public final class TemplateLaunch {
                     raf.setLength(b.sizeBytes());
                 }
             }
+            if (!d.disks().isEmpty()) {
+                Path qemuImg = DiskImages.qemuImg(binary);
+                for (Disk disk : d.disks()) {
+                    Path layer = dir.resolve(disk.layerFileName());
+                    cleanups.push("delete " + layer, () -> Files.deleteIfExists(layer));
+                    DiskImages.createLayer(qemuImg, disk, layer);
+                }
+            }
             Path serial = null;
             if (d.serialLog()) {
                 Path s = dir.resolve(SERIAL_LOG);
@@ -83,7 +92,7 @@ public final class TemplateLaunch {
             List<String> args = CommandLines.template(d, dir, serial, vmgenid);
             QemuProcess process = new Steps(listener, "template").run(Step.TEMPLATE_LAUNCH, () -> {
                 try {
-                    return launches.start(binary, args, "template", null, null);
+                    return launches.start(binary, args, "template", null, null, d.guestAgent());
                 } catch (RuntimeException e) {
                     throw withHint(e);
                 }

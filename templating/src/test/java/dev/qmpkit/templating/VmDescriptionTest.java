@@ -66,4 +66,22 @@ class VmDescriptionTest {
         assertThatThrownBy(() -> new Boot(null, null, null, null)).isInstanceOf(IllegalArgumentException.class);
         assertThat(Boot.kernel(Path.of("/k")).withAppend("console=ttyS0").append()).isEqualTo("console=ttyS0");
     }
+
+    @Test
+    void disksAreNamedUniquelyAndEitherLayeredOnABaseOrBlankOfAGivenSize() {
+        assertThatThrownBy(() -> Disk.blank("a disk", 1 << 20)).hasMessageContaining("1 to 20 letters");
+        assertThatThrownBy(() -> Disk.blank("scratch", 1000)).hasMessageContaining("multiple of 512");
+        assertThatThrownBy(() -> new Disk("d", Path.of("/x"), null, 0)).hasMessageContaining("with its format");
+        assertThatThrownBy(() -> new Disk("d", Path.of("/x"), Disk.Format.RAW, 4096))
+                .hasMessageContaining("sizeBytes must be 0");
+        assertThatThrownBy(() -> base().disk(Disk.blank("d", 1 << 20)).disk(Disk.blank("d", 2 << 20)).build())
+                .hasMessageContaining("disk ids must be unique");
+        Disk d = Disk.overlay("data", Path.of("rel/data.ext4"), Disk.Format.RAW);
+        assertThat(d.base()).as("made absolute: clones open it from anywhere").isAbsolute();
+        assertThat(d.layerFileName()).isEqualTo("disk-data.qcow2");
+        VmDescription v = base().disk(d).guestAgent(true).build();
+        assertThat(v.toBuilder().build()).isEqualTo(v);
+        assertThat(base().build().disks()).isEmpty();
+        assertThat(base().build().guestAgent()).isFalse();
+    }
 }

@@ -1,14 +1,17 @@
 package dev.qmpkit.templating.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.qmpkit.templating.Accel;
 import dev.qmpkit.templating.Boot;
+import dev.qmpkit.templating.Disk;
 import dev.qmpkit.templating.RamBackend;
 import dev.qmpkit.templating.TemplateManifest.CloneRecipe;
 import dev.qmpkit.templating.VmDescription;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -101,5 +104,26 @@ class CommandLinesTest {
                 null), "-m", "size")).as("clones get the same room, to hot-plug into").isEqualTo("size=256M,maxmem=1024M");
         assertThat(after(CommandLines.template(both, DIR, null, GUID), "-m", "size"))
                 .isEqualTo("size=128M,slots=1,maxmem=2048M");
+    }
+
+    @Test
+    void aTemplateWritesItsDiskLayers_andAClonesOnlyItsOwnOverlays() {
+        VmDescription d = VmDescription.builder().accel(Accel.TCG).ram(256L << 20)
+                .disk(Disk.overlay("data", Path.of("/base.ext4"), Disk.Format.RAW)).build();
+        List<String> tpl = CommandLines.template(d, DIR, null, GUID);
+        assertThat(after(tpl, "-drive", "file")).isEqualTo(
+                "file=/tmp/tpl,, with comma,,share=off/disk-data.qcow2,format=qcow2,if=none,id=qmpkit-drive-data");
+        assertThat(after(tpl, "-device", "virtio-blk-pci")).isEqualTo(
+                "virtio-blk-pci,drive=qmpkit-drive-data,id=qmpkit-disk-data,serial=data");
+
+        Path overlay = Path.of("/work/clone-1, x/disk-data.qcow2");
+        List<String> clone = CommandLines.clone(d, DIR, "pc-q35-10.0", CloneRecipe.READONLY_PRIVATE, null, GUID, null,
+                Map.of("data", overlay));
+        assertThat(after(clone, "-drive", "file")).isEqualTo(
+                "file=/work/clone-1,, x/disk-data.qcow2,format=qcow2,if=none,id=qmpkit-drive-data");
+        assertThat(after(clone, "-device", "virtio-blk-pci")).isEqualTo(after(tpl, "-device", "virtio-blk-pci"));
+        assertThatThrownBy(() -> CommandLines.clone(d, DIR, "pc-q35-10.0", CloneRecipe.READONLY_PRIVATE, null, GUID,
+                null, Map.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must never open the template's layer");
     }
 }

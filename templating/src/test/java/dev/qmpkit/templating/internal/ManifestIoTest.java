@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qmpkit.templating.Accel;
 import dev.qmpkit.templating.Boot;
+import dev.qmpkit.templating.Disk;
 import dev.qmpkit.templating.RamBackend;
 import dev.qmpkit.templating.TemplateManifest;
 import dev.qmpkit.templating.VmDescription;
@@ -121,5 +122,36 @@ class ManifestIoTest {
         assertThat(ManifestIo.fingerprint(new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(),
                 m.machineType(), m.resolvedMachineType(), m.cloneRecipe(), m.backends(), m.state(), m.description(),
                 List.of(), warned.fingerprint()))).isNotEqualTo(warned.fingerprint());
+    }
+
+    @Test
+    void disksAndTheAgentChannelAreInTheManifestOnlyWhenThere_andRoundTrip(@TempDir Path dir) throws Exception {
+        TemplateManifest m = manifest("q35");
+        VmDescription d = m.description().toBuilder().guestAgent(true)
+                .disk(Disk.overlay("data", Path.of("/cache/data, \"1\".ext4"), Disk.Format.RAW))
+                .disk(Disk.blank("scratch", 1L << 30)).build();
+        TemplateManifest withDisks = ManifestIo.sign(new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(),
+                m.machineType(), m.resolvedMachineType(), m.cloneRecipe(), m.backends(), m.state(), d, List.of(),
+                List.of(new TemplateManifest.DiskLayer("data", "disk-data.qcow2", 196_608, "ee",
+                                "/cache/data, \"1\".ext4", 64L << 20, "ff"),
+                        new TemplateManifest.DiskLayer("scratch", "disk-scratch.qcow2", 196_608, null, null, 0, null)),
+                null));
+        ManifestIo.write(dir, withDisks);
+        JsonNode json = new ObjectMapper().readTree(dir.resolve(TemplateManifest.FILE_NAME).toFile());
+        assertThat(json.path("description").path("guestAgent").asBoolean()).isTrue();
+        assertThat(json.path("description").path("disks")).hasSize(2);
+        assertThat(json.path("disks").get(1).path("sha256").isNull()).as("a flat save's: written, as null").isTrue();
+        TemplateManifest read = new ObjectMapper().readValue(dir.resolve(TemplateManifest.FILE_NAME).toFile(),
+                TemplateManifest.class);
+        assertThat(read).isEqualTo(withDisks);
+        assertThat(read.description().disks().get(0).base()).isEqualTo(Path.of("/cache/data, \"1\".ext4"));
+        assertThat(read.disks().get(0).hasChecksums()).isTrue();
+        assertThat(read.disks().get(1).hasChecksums()).isFalse();
+        assertThat(ManifestIo.fingerprint(read)).isEqualTo(withDisks.fingerprint());
+
+        JsonNode plain = new ObjectMapper().valueToTree(ManifestIo.sign(m));
+        assertThat(plain.has("disks")).isFalse();
+        assertThat(plain.path("description").has("disks")).isFalse();
+        assertThat(plain.path("description").has("guestAgent")).isFalse();
     }
 }

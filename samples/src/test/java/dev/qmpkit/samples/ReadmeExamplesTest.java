@@ -11,9 +11,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every line of the README's Java examples is a line of {@link ReadmeExamplesIT} or of
- * {@link GuestAgentExample} (run by {@link ReadmeAgentExampleIT}), which run them; a block
- * marked {@code <!-- verbatim: ... -->} is compiled and run whole by the test the mark names.
+ * Every line of the README's Java examples is a line of {@link ReadmeExamplesIT}, of
+ * {@link GuestAgentExample} (run by {@link ReadmeAgentExampleIT}) or of {@link ForkExample}
+ * (run by {@link ReadmeForkExampleIT}), which run them; a block marked
+ * {@code <!-- verbatim: ... -->} is compiled and run whole by the test the mark names.
  */
 class ReadmeExamplesTest {
 
@@ -25,7 +26,7 @@ class ReadmeExamplesTest {
             readme = root.resolve("README.md"); // run from the repository root
         }
         Set<String> tested = new java.util.HashSet<>();
-        for (String name : List.of("ReadmeExamplesIT.java", "GuestAgentExample.java")) {
+        for (String name : List.of("ReadmeExamplesIT.java", "GuestAgentExample.java", "ForkExample.java")) {
             Path it = Path.of("src/test/java/dev/qmpkit/samples", name);
             if (!Files.exists(it)) {
                 it = root.resolve("samples").resolve(it);

@@ -66,8 +66,10 @@ class ForkCorrectnessIT {
             ex.close();
         });
         server.start();
+        // A hook for what the SDK cannot know (here: the login banner names the clone, as new SSH host keys would be).
         CloneOptions options = CloneOptions.builder()
-                .fixUps(FixUps.clock(), FixUps.entropy(), FixUps.machineId(), FixUps.hostname(), FixUps.network())
+                .fixUps(FixUps.clock(), FixUps.entropy(), FixUps.machineId(), FixUps.hostname(), FixUps.network(),
+                        FixUps.guestCommand("banner", ExecRequest.of("sh", "-c", "hostname > /etc/issue")))
                 .build();
         List<CloneVm> clones = new CopyOnWriteArrayList<>();
         ExecutorService starter = Executors.newFixedThreadPool(4);
@@ -126,6 +128,8 @@ class ForkCorrectnessIT {
                 assertThat(host.before()).isEqualTo(saved.hostname());
                 assertThat(agent.hostName()).isEqualTo(host.after()).startsWith(c.name() + "-");
                 hostnames.add(agent.hostName());
+                assertThat(new String(agent.readFile("/etc/issue"), StandardCharsets.US_ASCII))
+                        .as("the hook ran after the hostname fix-up").isEqualTo(host.after() + "\n");
                 MachineIdFixUp.Result id = r.detail(MachineIdFixUp.Result.class).orElseThrow();
                 assertThat(id.before()).isEqualTo(saved.machineId());
                 String machineId = new String(agent.readFile("/etc/machine-id"), StandardCharsets.US_ASCII).strip();

@@ -45,7 +45,7 @@ public final class EntropyFixUp implements FixUp {
     public static final String RESEED_MESSAGE = "crng reseeded due to virtual machine fork";
 
     /** How long to wait for the reseed message once the driver is known to be bound. */
-    private static final Duration MESSAGE_WAIT = Duration.ofSeconds(3);
+    private static final Duration MESSAGE_WAIT = Duration.ofSeconds(1);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String PROBE = "d=no; for p in /sys/bus/platform/drivers/vmgenid /sys/bus/acpi/drivers/vmgenid; "
             + "do for e in \"$p\"/*:*; do [ -e \"$e\" ] && d=yes; done; done; echo \"driver=$d\"; "
@@ -158,8 +158,9 @@ public final class EntropyFixUp implements FixUp {
         if (!r.succeeded()) {
             throw new IllegalStateException("the reseed helper failed in the guest (status " + r.shellStatus()
                     + (r.shellStatus() == 1 ? ", EPERM: the agent does not run as root" : r.shellStatus() == 25
-                    ? ", ENOTTY: the kernel is older than 4.17" : r.shellStatus() == 126 ? ", not executable: /tmp "
-                    + "is mounted noexec, or the guest is not x86-64" : "") + ")"
+                    ? ", ENOTTY: the kernel is older than 4.17" : r.shellStatus() == 61 ? ", ENODATA: the guest's "
+                    + "CRNG is not seeded yet" : r.shellStatus() == 126 ? ", not executable: /tmp is mounted noexec, "
+                    + "or the guest is not x86-64" : "") + ")"
                     + (r.stderrText().isBlank() ? "" : ": " + r.stderrText().strip()));
         }
     }

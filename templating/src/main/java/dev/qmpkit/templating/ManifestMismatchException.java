@@ -20,16 +20,16 @@ public class ManifestMismatchException extends TemplatingException {
 
     /** What does not match the manifest. */
     public enum Kind {
-        /** A RAM or state file is missing, or its attributes cannot be read. */
+        /** A RAM, state or disk file is missing, or its attributes cannot be read. */
         MISSING,
-        /** A RAM or state file cannot be read to hash it. */
+        /** A RAM, state or disk file cannot be read to hash it. */
         UNREADABLE,
-        /** A RAM or state file has another size than the manifest records. */
+        /** A RAM, state or disk file (a layer or its base) has another size than the manifest records. */
         SIZE,
-        /** A RAM or state file has another SHA-256 than the manifest records. */
+        /** A RAM, state or disk file (a layer or its base) has another SHA-256 than the manifest records. */
         SHA256,
         /**
-         * A RAM file was modified after the save and cannot be verified: the template was saved
+         * A RAM or disk file was modified after the save and cannot be verified: the template was saved
          * with {@link SaveOptions.RamChecksum#NONE} and its checksums were not recorded since.
          */
         NO_RAM_CHECKSUM,

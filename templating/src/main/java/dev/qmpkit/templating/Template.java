@@ -139,8 +139,9 @@ public final class Template {
      * hashes each and compares with the manifest. Reads every byte.
      *
      * @throws ManifestMismatchException naming the file whose checksum differs, or, before
-     *         reading anything, a layer whose checksum was never recorded ({@code what()}
-     *         {@code noRamChecksum}; record them with {@link #recordRamChecksums()})
+     *         reading anything, a layer whose checksum was never recorded
+     *         ({@link ManifestMismatchException.Kind#NO_RAM_CHECKSUM}; record them with
+     *         {@link #recordRamChecksums()})
      */
     public void verifyDisks() {
         TemplateChecks.verifyDiskChecksums(this);

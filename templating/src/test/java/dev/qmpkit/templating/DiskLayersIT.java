@@ -10,7 +10,6 @@ import dev.qmpkit.templating.TemplateManifest.DiskLayer;
 import dev.qmpkit.templating.guest.BuiltinGuest;
 import dev.qmpkit.templating.guest.SerialLog;
 import dev.qmpkit.templating.guest.internal.HostCommand;
-import dev.qmpkit.templating.internal.TemplateChecks;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -150,7 +149,7 @@ class DiskLayersIT {
         flipLastByte(layer);
         int before = launched.get();
         assertThatThrownBy(() -> full.startClone(CloneOptions.defaults()))
-                .isInstanceOfSatisfying(ManifestMismatchException.class, e -> assertThat(e.what()).isEqualTo("sha256"))
+                .isInstanceOfSatisfying(ManifestMismatchException.class, e -> assertThat(e.kind()).isEqualTo(ManifestMismatchException.Kind.SHA256))
                 .hasMessageContaining(layer.toString()).hasMessageContaining("template disk layer of disk 'scratch'");
         assertThatThrownBy(full::verifyDisks).isInstanceOf(ManifestMismatchException.class);
         assertThat(launched.get()).as("no QEMU started").isEqualTo(before);
@@ -161,7 +160,7 @@ class DiskLayersIT {
             assertThat(c.isAlive()).isTrue();
         }
         assertThatThrownBy(flat::verifyDisks).isInstanceOfSatisfying(ManifestMismatchException.class,
-                e -> assertThat(e.what()).isEqualTo(TemplateChecks.NO_RAM_CHECKSUM));
+                e -> assertThat(e.kind()).isEqualTo(ManifestMismatchException.Kind.NO_RAM_CHECKSUM));
         Template recorded = flat.recordRamChecksums();
         assertThat(recorded.manifest().disks()).allSatisfy(l -> assertThat(l.hasChecksums()).isTrue());
         recorded.verifyDisks();
@@ -175,7 +174,7 @@ class DiskLayersIT {
         flipLastByte(base);
         before = launched.get();
         assertThatThrownBy(() -> recorded.startClone(CloneOptions.defaults()))
-                .isInstanceOfSatisfying(ManifestMismatchException.class, e -> assertThat(e.what()).isEqualTo("sha256"))
+                .isInstanceOfSatisfying(ManifestMismatchException.class, e -> assertThat(e.kind()).isEqualTo(ManifestMismatchException.Kind.SHA256))
                 .hasMessageContaining("base image of template disk 'base'");
         flipLastByte(base);
         Files.setLastModifiedTime(base, saved);
@@ -185,7 +184,7 @@ class DiskLayersIT {
         flipLastByte(flat2.diskLayers().get("scratch"));
         assertThatThrownBy(() -> flat2.startClone(CloneOptions.defaults()))
                 .isInstanceOfSatisfying(ManifestMismatchException.class,
-                        e -> assertThat(e.what()).isEqualTo(TemplateChecks.NO_RAM_CHECKSUM))
+                        e -> assertThat(e.kind()).isEqualTo(ManifestMismatchException.Kind.NO_RAM_CHECKSUM))
                 .hasMessageContaining("cannot be verified");
         assertThat(launched.get()).as("no QEMU started for the refused clones").isEqualTo(before + 1);
     }

@@ -65,7 +65,9 @@ import java.util.regex.Pattern;
  * versions resolved before are used, so a guest built once is found offline. A build happens in a temporary folder renamed into place only
  * when complete, so an interrupted build is never used. The files are made read-only:
  * attach the data disk as the backing file of an overlay
- * ({@code qemu-img create -f qcow2 -b data.ext4 -F raw overlay.qcow2}), never writable.
+ * ({@code qemu-img create -f qcow2 -b data.ext4 -F raw overlay.qcow2}), never writable;
+ * {@code VmDescription.builder().disk(Disk.overlay("data", guest.dataDisk(), Disk.Format.RAW))}
+ * does that for a template and each of its clones.
  *
  * @param kernel the kernel image ({@code vmlinuz}); never null
  * @param initramfs the initramfs (an uncompressed newc cpio archive); never null

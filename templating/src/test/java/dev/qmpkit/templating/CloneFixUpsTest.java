@@ -198,6 +198,13 @@ class CloneFixUpsTest extends FakeTemplateTests {
                 .hasToString("FixUp[network: tap tap-web3, 192.168.50.13/24]");
         assertThatThrownBy(() -> NetworkFixUp.builder().staticAddress("192.168.50.13", null))
                 .isInstanceOf(IllegalArgumentException.class);
+        FixUp warned = FixUps.clock().onFailure(FailurePolicy.WARN);
+        assertThat(warned).hasToString("FixUp[clock] (on failure WARN)");
+        assertThat(warned.name()).isEqualTo("clock");
+        assertThat(warned.needsAgent()).isTrue();
+        assertThat(FixUps.entropy().needsAgent()).as("it checks the vmgenid without one").isFalse();
+        assertThat(FixUp.of("mine", ctx -> FixUpOutcome.of("x")).needsAgent()).isFalse();
+        assertThatThrownBy(() -> FixUp.of(" ", ctx -> FixUpOutcome.of("x"))).isInstanceOf(IllegalArgumentException.class);
     }
 
     private void assertCloneLeftNothing() throws IOException {

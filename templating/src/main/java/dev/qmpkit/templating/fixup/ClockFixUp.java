@@ -13,7 +13,7 @@ import java.time.Instant;
  * after (guest minus host, the host's time taken in the middle of each {@code guest-get-time}).
  * Obtain with {@link FixUps#clock()}.
  */
-public final class ClockFixUp implements FixUp {
+public final class ClockFixUp extends NamedFixUp {
 
     /** The fix-up's name. */
     public static final String NAME = "clock";
@@ -28,11 +28,7 @@ public final class ClockFixUp implements FixUp {
     }
 
     ClockFixUp() {
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME);
     }
 
     @Override
@@ -52,10 +48,5 @@ public final class ClockFixUp implements FixUp {
         Instant guest = Futures.await(agent.getTime());
         long rtt = System.nanoTime() - h0;
         return Duration.between(host0.plusNanos(rtt / 2), guest);
-    }
-
-    @Override
-    public String toString() {
-        return "FixUp[" + NAME + "]";
     }
 }

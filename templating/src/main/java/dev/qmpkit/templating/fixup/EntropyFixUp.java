@@ -35,7 +35,7 @@ import java.util.UUID;
  * The result says which of these happened. Without a guest agent only the first is possible.
  * Obtain with {@link FixUps#entropy()}.
  */
-public final class EntropyFixUp implements FixUp {
+public final class EntropyFixUp extends NamedFixUp {
 
     /** The fix-up's name. */
     public static final String NAME = "entropy";
@@ -75,18 +75,9 @@ public final class EntropyFixUp implements FixUp {
         }
     }
 
+    /** Without an agent it still checks the clone's vmgenid, so it does not need one. */
     EntropyFixUp() {
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    /** @return false: without an agent it still checks the clone's vmgenid */
-    @Override
-    public boolean needsAgent() {
-        return false;
+        super(NAME, false, FailurePolicy.FAIL_CLONE);
     }
 
     @Override
@@ -116,7 +107,7 @@ public final class EntropyFixUp implements FixUp {
             // The guest handles QEMU's notification shortly after it resumes; give it a moment.
             long deadline = System.nanoTime() + MESSAGE_WAIT.toNanos();
             while (Boolean.FALSE.equals(p.logged()) && System.nanoTime() < deadline) {
-                sleep(100);
+                sleep(100, "the guest's reseed");
                 p = probe(agent);
             }
         }
@@ -163,19 +154,5 @@ public final class EntropyFixUp implements FixUp {
                     + "or the guest is not x86-64" : "") + ")"
                     + (r.stderrText().isBlank() ? "" : ": " + r.stderrText().strip()));
         }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the guest's reseed", e);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "FixUp[" + NAME + "]";
     }
 }

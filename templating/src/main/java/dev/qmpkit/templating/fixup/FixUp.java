@@ -51,33 +51,8 @@ public interface FixUp {
      */
     default FixUp onFailure(FailurePolicy policy) {
         Objects.requireNonNull(policy, "policy");
-        FixUp self = this;
-        return new FixUp() {
-            @Override
-            public String name() {
-                return self.name();
-            }
-
-            @Override
-            public boolean needsAgent() {
-                return self.needsAgent();
-            }
-
-            @Override
-            public FailurePolicy failurePolicy() {
-                return policy;
-            }
-
-            @Override
-            public FixUpOutcome apply(FixUpContext context) throws Exception {
-                return self.apply(context);
-            }
-
-            @Override
-            public String toString() {
-                return self + " (on failure " + policy + ")";
-            }
-        };
+        String description = this instanceof NamedFixUp n ? n.describe() : toString();
+        return new NamedFixUp.Simple(name(), needsAgent(), policy, this::apply, description);
     }
 
     /** The body of a fix-up made with {@link #of}. */
@@ -101,31 +76,6 @@ public interface FixUp {
      * @return the fix-up
      */
     static FixUp of(String name, Action action) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(action, "action");
-        if (name.isBlank()) {
-            throw new IllegalArgumentException("a fix-up needs a name");
-        }
-        return new FixUp() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public boolean needsAgent() {
-                return false;
-            }
-
-            @Override
-            public FixUpOutcome apply(FixUpContext context) throws Exception {
-                return action.apply(context);
-            }
-
-            @Override
-            public String toString() {
-                return "FixUp[" + name + "]";
-            }
-        };
+        return new NamedFixUp.Simple(name, false, FailurePolicy.FAIL_CLONE, action, "");
     }
 }

@@ -93,25 +93,9 @@ public final class FixUps {
      */
     public static FixUp agentCommand(String name, String command, Object arguments) {
         Objects.requireNonNull(command, "command");
-        FixUp f = FixUp.of(name, ctx -> {
+        return new NamedFixUp.Simple(name, true, FailurePolicy.FAIL_CLONE, ctx -> {
             JsonNode reply = Futures.await(ctx.agent().execute(command, arguments));
             return FixUpOutcome.of(command + " answered", reply);
-        });
-        return new FixUp() {
-            @Override
-            public String name() {
-                return f.name();
-            }
-
-            @Override
-            public FixUpOutcome apply(FixUpContext context) throws Exception {
-                return f.apply(context);
-            }
-
-            @Override
-            public String toString() {
-                return "FixUp[" + name + ": " + command + "]";
-            }
-        };
+        }, command);
     }
 }

@@ -11,22 +11,13 @@ import java.util.Objects;
  * cannot know: new SSH host keys, certificates, a service restart that rereads the host name.
  * Obtain with {@link FixUps#guestCommand(String, ExecRequest)}.
  */
-public final class GuestCommandFixUp implements FixUp {
+public final class GuestCommandFixUp extends NamedFixUp {
 
-    private final String name;
     private final ExecRequest request;
 
     GuestCommandFixUp(String name, ExecRequest request) {
-        this.name = Objects.requireNonNull(name, "name");
+        super(name);
         this.request = Objects.requireNonNull(request, "request");
-        if (name.isBlank()) {
-            throw new IllegalArgumentException("a fix-up needs a name");
-        }
-    }
-
-    @Override
-    public String name() {
-        return name;
     }
 
     /** @return the program it runs; never null */
@@ -47,7 +38,7 @@ public final class GuestCommandFixUp implements FixUp {
     }
 
     @Override
-    public String toString() {
-        return "FixUp[" + name + ": " + request + "]";
+    String describe() {
+        return request.toString();
     }
 }

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * name. Services that read the name at boot keep the old one until restarted. Obtain with
  * {@link FixUps#hostname()}.
  */
-public final class HostnameFixUp implements FixUp {
+public final class HostnameFixUp extends NamedFixUp {
 
     /** The fix-up's name. */
     public static final String NAME = "hostname";
@@ -36,6 +36,7 @@ public final class HostnameFixUp implements FixUp {
     private final Function<FixUpContext, String> naming;
 
     HostnameFixUp(Function<FixUpContext, String> naming) {
+        super(NAME);
         this.naming = Objects.requireNonNull(naming, "naming");
     }
 
@@ -48,11 +49,6 @@ public final class HostnameFixUp implements FixUp {
         byte[] b = new byte[3];
         RANDOM.nextBytes(b);
         return context.cloneName() + "-" + HexFormat.of().formatHex(b);
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override
@@ -71,10 +67,5 @@ public final class HostnameFixUp implements FixUp {
             throw new IllegalStateException("the guest's host name is '" + after + "' after setting '" + name + "'");
         }
         return FixUpOutcome.of("hostname " + before + " -> " + after, new Result(before, after));
-    }
-
-    @Override
-    public String toString() {
-        return "FixUp[" + NAME + "]";
     }
 }

@@ -14,7 +14,7 @@ import java.util.HexFormat;
  * derive from. Services that read it at boot keep the old one until restarted. Obtain with
  * {@link FixUps#machineId()}.
  */
-public final class MachineIdFixUp implements FixUp {
+public final class MachineIdFixUp extends NamedFixUp {
 
     /** The fix-up's name. */
     public static final String NAME = "machine-id";
@@ -33,11 +33,7 @@ public final class MachineIdFixUp implements FixUp {
     }
 
     MachineIdFixUp() {
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME);
     }
 
     @Override
@@ -65,10 +61,5 @@ public final class MachineIdFixUp implements FixUp {
 
     private static String read(GuestAgentClient agent) {
         return new String(Futures.await(agent.readFile(PATH)), StandardCharsets.US_ASCII).strip();
-    }
-
-    @Override
-    public String toString() {
-        return "FixUp[" + NAME + "]";
     }
 }

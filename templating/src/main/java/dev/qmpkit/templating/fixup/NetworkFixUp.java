@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  * FixUp net = NetworkFixUp.builder().tap("tap-web3").staticAddress("192.168.50.13/24", "192.168.50.1").build();
  * }</pre>
  */
-public final class NetworkFixUp implements FixUp {
+public final class NetworkFixUp extends NamedFixUp {
 
     /** The fix-up's name. */
     public static final String NAME = "network";
@@ -69,6 +69,7 @@ public final class NetworkFixUp implements FixUp {
     private final Duration timeout;
 
     private NetworkFixUp(Builder b) {
+        super(NAME);
         this.tap = b.tap;
         this.staticAddress = b.staticAddress;
         this.gateway = b.gateway;
@@ -79,11 +80,6 @@ public final class NetworkFixUp implements FixUp {
     /** @return a builder: user-mode networking, DHCP with {@link #UDHCPC}, 60 s; never null */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override
@@ -149,7 +145,7 @@ public final class NetworkFixUp implements FixUp {
                 throw new IllegalStateException("the guest shows no interface with MAC " + mac + " after the NIC was "
                         + "hot-plugged (does it have the virtio_net driver, and does the machine take PCI hot-plug?)");
             }
-            sleep(50);
+            sleep(50, "the clone's NIC");
         }
     }
 
@@ -167,7 +163,7 @@ public final class NetworkFixUp implements FixUp {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the guest's " + iface + " has no IPv4 address after configuring it");
             }
-            sleep(50);
+            sleep(50, "the clone's address");
         }
     }
 
@@ -182,19 +178,9 @@ public final class NetworkFixUp implements FixUp {
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while setting up the clone's network", e);
-        }
-    }
-
     @Override
-    public String toString() {
-        return "FixUp[" + NAME + ": " + (tap == null ? "user" : "tap " + tap) + ", "
-                + (staticAddress == null ? "dhcp" : staticAddress) + "]";
+    String describe() {
+        return (tap == null ? "user" : "tap " + tap) + ", " + (staticAddress == null ? "dhcp" : staticAddress);
     }
 
     /** Builds a {@link NetworkFixUp}. Not thread-safe. */

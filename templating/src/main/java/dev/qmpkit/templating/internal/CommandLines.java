@@ -180,8 +180,11 @@ public final class CommandLines {
             // layer) QEMU opens read-only.
             Path file = overlays.getOrDefault(disk.id(), dir.resolve(disk.layerFileName()));
             args.add("-drive");
+            // auto-read-only=off: the file keeps the access mode it was opened with, so QEMU never
+            // reopens it by name when its permissions change (a save inactivates the image, an
+            // incoming migration activates it), which a QEMU that dropped its uid could not.
             args.add(QemuOption.keyValues().set("file", file).set("format", "qcow2").set("if", "none")
-                    .set("id", disk.driveId()).toString());
+                    .set("id", disk.driveId()).set("file.auto-read-only", false).toString());
             args.add("-device");
             args.add(QemuOption.of("virtio-blk-pci").set("drive", disk.driveId()).set("id", disk.deviceId())
                     .set("serial", disk.id()).toString());

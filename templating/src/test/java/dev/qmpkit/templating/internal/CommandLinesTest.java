@@ -112,7 +112,8 @@ class CommandLinesTest {
                 .disk(Disk.overlay("data", Path.of("/base.ext4"), Disk.Format.RAW)).build();
         List<String> tpl = CommandLines.template(d, DIR, null, GUID);
         assertThat(after(tpl, "-drive", "file")).isEqualTo(
-                "file=/tmp/tpl,, with comma,,share=off/disk-data.qcow2,format=qcow2,if=none,id=qmpkit-drive-data");
+                "file=/tmp/tpl,, with comma,,share=off/disk-data.qcow2,format=qcow2,if=none,id=qmpkit-drive-data,"
+                        + "file.auto-read-only=off");
         assertThat(after(tpl, "-device", "virtio-blk-pci")).isEqualTo(
                 "virtio-blk-pci,drive=qmpkit-drive-data,id=qmpkit-disk-data,serial=data");
 
@@ -120,7 +121,8 @@ class CommandLinesTest {
         List<String> clone = CommandLines.clone(d, DIR, "pc-q35-10.0", CloneRecipe.READONLY_PRIVATE, null, GUID, null,
                 Map.of("data", overlay));
         assertThat(after(clone, "-drive", "file")).isEqualTo(
-                "file=/work/clone-1,, x/disk-data.qcow2,format=qcow2,if=none,id=qmpkit-drive-data");
+                "file=/work/clone-1,, x/disk-data.qcow2,format=qcow2,if=none,id=qmpkit-drive-data,"
+                        + "file.auto-read-only=off");
         assertThat(after(clone, "-device", "virtio-blk-pci")).isEqualTo(after(tpl, "-device", "virtio-blk-pci"));
         assertThatThrownBy(() -> CommandLines.clone(d, DIR, "pc-q35-10.0", CloneRecipe.READONLY_PRIVATE, null, GUID,
                 null, Map.of())).isInstanceOf(IllegalArgumentException.class)

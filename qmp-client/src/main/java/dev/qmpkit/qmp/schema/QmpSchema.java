@@ -220,6 +220,65 @@ public final class QmpSchema {
     }
 
     /**
+     * The names a command's arguments, or the members of one of its object arguments, may take:
+     * what an interactive shell completes after {@code device_add } or {@code blockdev-add file.}.
+     *
+     * @param command a command name; never null
+     * @param path empty for the command's own arguments, or a dotted path to an object argument,
+     *             e.g. {@code file} (arrays are looked through); never null
+     * @return the names (of every branch of a union or alternate), sorted; empty when the command
+     *         takes none there or does not exist
+     */
+    public Set<String> commandArguments(String command, String path) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(path, "path");
+        if (!hasCommand(command)) {
+            return Set.of();
+        }
+        return (path.isEmpty() ? Optional.ofNullable(type(command, "arg-type")) : typeAt(command, "arg-type", path))
+                .map(this::membersOf).orElse(Set.of());
+    }
+
+    /**
+     * The JSON types an argument accepts, as {@code query-qmp-schema} states them for its
+     * built-in types: {@code string} (enums too), {@code int}, {@code number}, {@code boolean},
+     * {@code null}, {@code object}, {@code array}, or {@code value} for any JSON value. An
+     * alternate accepts the types of all its branches. An interactive shell reads
+     * {@code id=123} as a string where only a string is accepted.
+     *
+     * @param command a command name; never null
+     * @param path an argument name or dotted path; never null
+     * @return the types, sorted; empty when the command or argument does not exist
+     */
+    public Set<String> argumentJsonTypes(String command, String path) {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(path, "path");
+        if (!hasCommand(command)) {
+            return Set.of();
+        }
+        Set<String> types = new TreeSet<>();
+        typeAt(command, "arg-type", path).ifPresent(t -> collectJsonTypes(t, types, new LinkedHashSet<>()));
+        return Collections.unmodifiableSet(types);
+    }
+
+    private void collectJsonTypes(String typeName, Set<String> types, Set<String> seen) {
+        JsonNode e = entries.get(typeName);
+        if (e == null || !seen.add(typeName)) {
+            return;
+        }
+        switch (e.path("meta-type").asText()) {
+            case "builtin" -> types.add(e.path("json-type").asText());
+            case "enum" -> types.add("string");
+            case "object" -> types.add("object");
+            case "array" -> types.add("array");
+            case "alternate" -> e.path("members").forEach(m -> collectJsonTypes(m.path("type").asText(), types, seen));
+            default -> {
+                // no other meta-type is an argument's type
+            }
+        }
+    }
+
+    /**
      * @param event an event name; never null
      * @param member a data member name or dotted path; never null
      * @return whether the event exists and carries that member
@@ -417,7 +476,14 @@ public final class QmpSchema {
         }
         String t = elementType(typeName);
         JsonNode e = entries.get(t);
-        if (e == null || !seen.add(t) || !"object".equals(e.path("meta-type").asText())) {
+        if (e == null || !seen.add(t)) {
+            return;
+        }
+        if ("alternate".equals(e.path("meta-type").asText())) {
+            e.path("members").forEach(m -> collectMembers(m.path("type").asText(), names, seen));
+            return;
+        }
+        if (!"object".equals(e.path("meta-type").asText())) {
             return;
         }
         e.path("members").forEach(m -> names.add(m.path("name").asText()));

@@ -44,6 +44,44 @@ class QmpSchemaTest {
     }
 
     @Test
+    void argumentNamesForCompletion() {
+        for (String v : new String[] {"10.0", "7.2"}) {
+            QmpSchema s = schema(v);
+            assertThat(s.commandArguments("qom-get", "")).as(v).containsExactly("path", "property");
+            assertThat(s.commandArguments("human-monitor-command", "")).as(v).containsExactly("command-line",
+                    "cpu-index");
+            assertThat(s.commandArguments("blockdev-add", "")).as(v).contains("driver", "node-name", "cache",
+                    "filename", "file");
+            assertThat(s.commandArguments("blockdev-add", "cache")).as(v).containsExactly("direct", "no-flush");
+            assertThat(s.commandArguments("migrate-set-capabilities", "capabilities")).as(v)
+                    .containsExactly("capability", "state");
+            assertThat(s.commandArguments("blockdev-add", "file")).as("an alternate's object branch").contains(
+                    "driver");
+            assertThat(s.commandArguments("query-status", "")).as(v).isEmpty();
+            assertThat(s.commandArguments("no-such-command", "")).isEmpty();
+            assertThat(s.commandArguments("STOP", "")).as("an event is not a command").isEmpty();
+        }
+    }
+
+    @Test
+    void argumentJsonTypes() {
+        for (String v : new String[] {"10.0", "7.2"}) {
+            QmpSchema s = schema(v);
+            assertThat(s.argumentJsonTypes("device_add", "id")).as(v).containsExactly("string");
+            assertThat(s.argumentJsonTypes("human-monitor-command", "cpu-index")).as(v).containsExactly("int");
+            assertThat(s.argumentJsonTypes("blockdev-add", "read-only")).as(v).containsExactly("boolean");
+            assertThat(s.argumentJsonTypes("blockdev-add", "driver")).as("an enum").containsExactly("string");
+            assertThat(s.argumentJsonTypes("blockdev-add", "cache")).as(v).containsExactly("object");
+            assertThat(s.argumentJsonTypes("migrate-set-capabilities", "capabilities")).containsExactly("array");
+            assertThat(s.argumentJsonTypes("blockdev-add", "file")).as("an alternate").containsExactly("object",
+                    "string");
+            assertThat(s.argumentJsonTypes("blockdev-add", "cache.direct")).containsExactly("boolean");
+            assertThat(s.argumentJsonTypes("device_add", "nothing")).isEmpty();
+            assertThat(s.argumentJsonTypes("no-such-command", "id")).isEmpty();
+        }
+    }
+
+    @Test
     void argumentsThatAppearedAfter72() {
         QmpSchema q10 = schema("10.0");
         QmpSchema q72 = schema("7.2");

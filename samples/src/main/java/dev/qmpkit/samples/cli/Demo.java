@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * {@code ./qmpkit demo}: boots a template, saves it, starts N clones at once, proves each runs
@@ -194,19 +193,7 @@ public final class Demo {
     }
 
     private static Path emptyDir(Path dir) throws IOException {
-        if (Files.exists(dir) && !isEmptyDir(dir)) {
-            throw new CliFailure("--work-dir " + dir + " is not empty",
-                    "pass a new or empty folder (the demo writes the template and clone files there)", null);
-        }
+        Checks.newOrEmptyDir("--work-dir", dir);
         return Files.createDirectories(dir);
-    }
-
-    static boolean isEmptyDir(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return false;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        }
     }
 }

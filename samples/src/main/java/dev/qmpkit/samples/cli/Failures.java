@@ -13,8 +13,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns the failures a user can run into (QEMU missing or refusing an option, a socket that
@@ -60,8 +63,7 @@ public final class Failures {
             return new CliFailure(e.getMessage(), hintFor(e), e);
         }
         if (t instanceof QmpTimeoutException e) {
-            return new CliFailure(e.getMessage(), "QEMU did not answer in time: is the VM stopped with SIGSTOP, "
-                    + "or is the machine overloaded?", e);
+            return timeout(e);
         }
         if (t instanceof QmpConnectionException e) {
             return new CliFailure(e.getMessage(), "check that QEMU is running with -qmp unix:PATH,server=on,wait=off "
@@ -93,6 +95,79 @@ public final class Failures {
             t = t.getCause();
         }
         return t;
+    }
+
+    private static final Pattern GREETING_TIMEOUT = Pattern.compile("^no QMP greeting from (?:unix:)?(\\S+) within");
+
+    private static CliFailure timeout(QmpTimeoutException e) {
+        String msg = e.getMessage();
+        Matcher greeting = GREETING_TIMEOUT.matcher(msg);
+        if (greeting.find()) {
+            // QEMU accepted the connection (it is listening) but never greeted: its one client slot is taken, or
+            // it is stopped. Which one, /proc/net/unix tells when the socket's path is known.
+            Path socket = Path.of(greeting.group(1));
+            if (MonitorClients.held(socket)) {
+                return new CliFailure("the QMP monitor at " + socket + " is in use by another client: QEMU sent no "
+                        + "greeting within " + Durations.human(e.timeout()) + " (it serves one client per monitor "
+                        + "socket)", MonitorClients.FIX, e);
+            }
+            return new CliFailure("QEMU at " + socket + " sent no QMP greeting within " + Durations.human(e.timeout()),
+                    "if another client holds this monitor (QEMU serves one client per socket), close it or give "
+                    + "QEMU a second -qmp unix:OTHER-PATH,server=on,wait=off; if QEMU is stopped (ps -o stat= -p PID "
+                    + "shows T), resume it with kill -CONT PID; and check the socket is a QMP monitor (-qmp, or -mon "
+                    + "mode=control), not an HMP one", e);
+        }
+        return new CliFailure(msg, "QEMU did not answer in time: it may be stopped (kill -CONT PID resumes it) or "
+                + "overloaded", e);
+    }
+
+    /**
+     * What {@code Cli} prints for a failure: the message without the library's own "Fix:" (which
+     * goes to the fix line, in command-line terms, unless the command line has a fix of its own),
+     * durations as people write them, and no advice printed twice.
+     *
+     * @param message the failure line(s); never null
+     * @param fix the fix line; null when there is nothing to suggest
+     */
+    public record Shown(String message, String fix) {
+    }
+
+    /**
+     * @param f a failure; never null
+     * @return what to print for it
+     */
+    public static Shown present(CliFailure f) {
+        String message = CliTerms.translate(f.getMessage());
+        String libraryFix = null;
+        int at = message.indexOf("Fix: ");
+        if (at >= 0) {
+            int end = message.indexOf('\n', at);
+            libraryFix = (end < 0 ? message.substring(at + 5) : message.substring(at + 5, end)).strip();
+            message = (message.substring(0, at).stripTrailing() + (end < 0 ? "" : message.substring(end))).strip();
+        }
+        String fix = f.fix() == null ? null : CliTerms.translate(f.fix());
+        if (fix != null) {
+            // A hint rendered as "explanation Fix: what to do": the explanation belongs to the message.
+            int hintAt = fix.indexOf(" Fix: ");
+            if (hintAt > 0) {
+                String explanation = fix.substring(0, hintAt).strip();
+                fix = fix.substring(hintAt + 6).strip();
+                if (!message.contains(explanation)) {
+                    message = message + "\n" + explanation;
+                }
+            }
+        }
+        if (fix == null || fix.isBlank()) {
+            fix = libraryFix;
+        }
+        message = Durations.humanize(message).strip();
+        if (fix != null) {
+            fix = Durations.humanize(fix);
+            if (message.contains(fix)) {
+                fix = null; // already said in the message
+            }
+        }
+        return new Shown(message, fix);
     }
 
     private static String hintFor(QmpCommandException e) {

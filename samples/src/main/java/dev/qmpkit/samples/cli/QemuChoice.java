@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  */
 public final class QemuChoice {
     private static final Pattern VERSION = Pattern.compile("\\d+\\.\\d+");
+    /** The version besides the system's that {@code ./qmpkit install-qemu} unpacks into the cache. */
+    static final String INSTALLED_OLD_VERSION = "7.2";
     private static final String INSTALL_FIX =
             "install it with ./qmpkit install-qemu (as root), or: apt-get install qemu-system-x86";
 
@@ -43,9 +45,13 @@ public final class QemuChoice {
         } else if (VERSION.matcher(qemu).matches()) {
             Path dir = ctx.cacheDir().resolve("qemu-" + qemu);
             if (!Files.isExecutable(dir.resolve("usr/bin/qemu-system-x86_64"))) {
-                throw new CliFailure("QEMU " + qemu + " is not unpacked at " + dir,
-                        "run ./qmpkit install-qemu (it unpacks QEMU 7.2 there), or pass --qemu /path/to/qemu-system-x86_64",
-                        null);
+                // Only 7.2 is unpacked by the install step: suggesting it for another version would not help.
+                throw new CliFailure("QEMU " + qemu + " is not unpacked at " + dir, qemu.equals(INSTALLED_OLD_VERSION)
+                        ? "run ./qmpkit install-qemu (it unpacks QEMU " + INSTALLED_OLD_VERSION + " there), or pass "
+                        + "--qemu /path/to/qemu-system-x86_64"
+                        : "./qmpkit install-qemu unpacks only QEMU " + INSTALLED_OLD_VERSION + "; for " + qemu
+                        + " unpack its Debian packages into " + dir + " (dpkg -x), or pass --qemu "
+                        + "/path/to/qemu-system-x86_64 or the folder it was unpacked into", null);
             }
             binary = unpacked(dir);
         } else if (Files.isDirectory(Path.of(qemu))) {
@@ -90,7 +96,12 @@ public final class QemuChoice {
         try {
             return QemuVersionProbe.probe(binary);
         } catch (QmpException e) {
-            throw new CliFailure("cannot run " + binary.executable() + ": " + e.getMessage(), INSTALL_FIX, e);
+            // Installing QEMU helps only when the binary is the system's; a binary of the user's own must be fixed.
+            boolean system = binary.executable().getFileName().toString().equals("qemu-system-x86_64")
+                    && binary.executable().startsWith("/usr/bin");
+            throw new CliFailure("cannot run " + binary.executable() + ": " + e.getMessage(), system ? INSTALL_FIX
+                    : "check that " + binary.executable() + " --version runs, with its firmware folders given as "
+                    + "--firmware-dir", e);
         }
     }
 

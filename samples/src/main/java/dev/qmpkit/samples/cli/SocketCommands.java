@@ -15,78 +15,50 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
 
-/** The subcommands that talk to a VM somebody else started, through its QMP socket. */
+/**
+ * What the subcommands that talk to a VM somebody else started, through its QMP socket, do; their
+ * command lines are {@link QuickstartCommand}, {@link CheckCommand}, {@link QmpCommand},
+ * {@link EventsCommand} and {@link ShellCommand}.
+ */
 public final class SocketCommands {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SocketCommands() {
     }
 
-    /** @return {@code quickstart --socket PATH [--seconds N]} */
-    public static Subcommand quickstart() {
-        return new Subcommand("quickstart", "--socket PATH [--seconds N]",
-                "the QuickStart sample: print a running QEMU's version and status, run a command, print events",
-                Set.of("--socket", "--seconds"), Set.of(), (a, ctx) -> {
-                    int seconds = a.intValue("--seconds", 5, 0, 3600);
-                    a.positional(0, 0, "");
-                    Path socket = socket(a);
-                    QuickStart.run(socket, Duration.ofSeconds(seconds), ctx.out());
-                    return 0;
-                });
+    /** {@code quickstart}: version, status, a command, the events of a few seconds. */
+    static int quickstart(Path socket, int seconds, Context ctx) {
+        QuickStart.run(socket, Duration.ofSeconds(seconds), ctx.out());
+        return 0;
     }
 
-    /** @return {@code check --socket PATH [--role template|clone] [--pid PID] [--json FILE] [--accept-shared-macs]} */
-    public static Subcommand check() {
-        return new Subcommand("check", "--socket PATH [--role template|clone] [--pid PID] [--json FILE] "
-                + "[--accept-shared-macs]",
-                "readiness report: can this running VM be a template (or is it a proper clone)? exit 0 ready, 1 not; "
-                        + "the verdict of TemplateVm.save (--accept-shared-macs: SaveOptions.acceptSharedMacs(true)); "
-                        + "then how its QEMU is confined (uid, seccomp, NoNewPrivs)",
-                Set.of("--socket", "--json", "--role", "--pid"), Set.of("--accept-shared-macs"), (a, ctx) -> {
-                    String json = a.value("--json");
-                    VmRole role = VmRole.valueOf(a.choice("--role", "template", java.util.List.of("template", "clone"))
-                            .toUpperCase(java.util.Locale.ROOT));
-                    boolean acceptSharedMacs = a.flag("--accept-shared-macs");
-                    Long pid = a.value("--pid") == null ? null : (long) a.intValue("--pid", 0, 1, Integer.MAX_VALUE);
-                    a.positional(0, 0, "");
-                    Path socket = socket(a);
-                    boolean ready = CheckVm.run(socket, role, acceptSharedMacs, pid, ctx.out(),
-                            json == null ? null : Path.of(json));
-                    return ready ? 0 : 1;
-                });
+    /**
+     * {@code check}: the readiness report, then how the VM's QEMU is confined; 0 when ready for the
+     * role, 1 when not. For a template the verdict is {@code TemplateVm.save}'s.
+     *
+     * @param acceptSharedMacs whether a NIC in a template is a warning, not an error
+     *                         ({@code SaveOptions.acceptSharedMacs(true)})
+     * @param pid the QEMU's process id for the confinement lines; null to find it from the socket
+     */
+    static int check(Path socket, VmRole role, boolean acceptSharedMacs, Long pid, Path json, Context ctx)
+            throws IOException {
+        return CheckVm.run(socket, role, acceptSharedMacs, pid, ctx.out(), json) ? 0 : 1;
     }
 
-    /** @return {@code qmp --socket PATH COMMAND [JSON]} */
-    public static Subcommand qmp() {
-        return new Subcommand("qmp", "--socket PATH COMMAND [JSON-ARGUMENTS]",
-                "run one QMP command and print QEMU's answer as JSON, e.g. qmp --socket s query-status",
-                Set.of("--socket"), Set.of(), (a, ctx) -> {
-                    var pos = a.positional(1, 2, "COMMAND (e.g. query-status)");
-                    JsonNode arguments = pos.size() > 1 ? parseArguments(pos.get(1)) : null;
-                    Path socket = socket(a);
-                    try (QmpClient qmp = connect(socket)) {
-                        JsonNode result = qmp.blocking().execute(pos.get(0), arguments);
-                        ctx.out().println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
-                    }
-                    return 0;
-                });
+    /** {@code qmp}: one command, its answer as JSON. */
+    static int qmp(Path socket, String command, JsonNode arguments, Context ctx) throws IOException {
+        try (QmpClient qmp = connect(socket)) {
+            JsonNode result = qmp.blocking().execute(command, arguments);
+            ctx.out().println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+        }
+        return 0;
     }
 
-    /** @return {@code events --socket PATH [--count N] [--seconds N]} */
-    public static Subcommand events() {
-        return new Subcommand("events", "--socket PATH [--count N] [--seconds N]",
-                "print a VM's events as JSON lines until Ctrl-C, QEMU exits, or the count or time is reached",
-                Set.of("--socket", "--count", "--seconds"), Set.of(), (a, ctx) -> {
-                    int count = a.intValue("--count", 0, 0, Integer.MAX_VALUE);
-                    int seconds = a.intValue("--seconds", 0, 0, Integer.MAX_VALUE);
-                    a.positional(0, 0, "");
-                    Path socket = socket(a);
-                    WatchEvents.run(socket, count, seconds == 0 ? null : Duration.ofSeconds(seconds),
-                            ctx.out(), ctx.err());
-                    return 0;
-                });
+    /** {@code events}: events as JSON lines until the count or time is reached, or QEMU exits. */
+    static int events(Path socket, int count, int seconds, Context ctx) {
+        WatchEvents.run(socket, count, seconds == 0 ? null : Duration.ofSeconds(seconds), ctx.out(), ctx.err());
+        return 0;
     }
 
     /**
@@ -111,10 +83,22 @@ public final class SocketCommands {
         return node;
     }
 
-    /** Checks --socket names a Unix socket, so the common mistakes get a precise message. */
-    static Path socket(Args a) {
-        return existingSocket(a.required("--socket"), "no QMP socket at ",
+    /**
+     * Checks {@code --socket} names a QMP monitor that is free, so the common mistakes get a
+     * precise message at once instead of a timeout.
+     *
+     * @param value the path given; never null
+     * @return the path
+     * @throws CliFailure when nothing is there, it is not a socket, or another client holds the monitor
+     */
+    static Path socket(String value) {
+        Path p = existingSocket(value, "no QMP socket at ",
                 "start QEMU with -qmp unix:PATH,server=on,wait=off, or pass the right --socket");
+        if (MonitorClients.held(p)) {
+            throw new CliFailure("the QMP monitor at " + p + " is in use by another client; QEMU serves one "
+                    + "client per monitor socket", MonitorClients.FIX, null);
+        }
+        return p;
     }
 
     /**

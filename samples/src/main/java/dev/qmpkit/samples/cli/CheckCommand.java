@@ -1,0 +1,31 @@
+package dev.qmpkit.samples.cli;
+
+import dev.qmpkit.templating.inspect.VmRole;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code check}'s command line; the {@code CheckVm} sample does the work. */
+@Command(name = "check", description = "Readiness report: can this running VM be a template (or is it a proper clone)? "
+        + "Exit 0 when ready, 1 when not.")
+final class CheckCommand extends CliCommand {
+    @Mixin
+    SocketOption socket;
+
+    @Option(names = "--role", paramLabel = "template|clone", defaultValue = "template",
+            completionCandidates = Choices.Roles.class,
+            description = "what the VM is to be: a template, or a clone of one (default: ${DEFAULT-VALUE})")
+    String role;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write the report as JSON too (default: none)")
+    Path json;
+
+    @Override
+    protected int run(Context ctx) throws Exception {
+        Checks.choice("--role", role, Choices.ROLES);
+        Checks.outputFile("--json", json);
+        return SocketCommands.check(socket.path(), VmRole.valueOf(role.toUpperCase(Locale.ROOT)), json, ctx);
+    }
+}

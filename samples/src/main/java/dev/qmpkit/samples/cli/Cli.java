@@ -56,18 +56,20 @@ public final class Cli {
         CommandLine cmd = ex.getCommandLine();
         String message = ex.getMessage();
         List<String> suggestions = List.of();
-        if (ex instanceof UnmatchedArgumentException u) {
-            List<String> unmatched = u.getUnmatched();
-            String first = unmatched.isEmpty() ? "" : unmatched.get(0);
-            if (u.isUnknownOption()) {
+        // A misspelt option is the cause of a "missing required option" too: say that first.
+        List<String> unmatched = ex instanceof UnmatchedArgumentException u ? u.getUnmatched()
+                : cmd.getUnmatchedArguments();
+        if (!unmatched.isEmpty()) {
+            String first = unmatched.get(0);
+            if (first.startsWith("-")) {
                 message = "unknown option " + first;
+                suggestions = Similar.to(first.replaceFirst("=.*", ""), cmd.getCommandSpec().optionsMap().keySet());
             } else if (!cmd.getSubcommands().isEmpty() && cmd.getCommandSpec().positionalParameters().isEmpty()) {
                 message = "unknown command '" + first + "'";
+                suggestions = Similar.to(first, cmd.getSubcommands().keySet());
             } else {
                 message = "unexpected argument '" + first + "'";
             }
-            // picocli proposes any name for a word unlike all of them; keep only the close ones.
-            suggestions = Similar.to(first, u.getSuggestions());
         }
         err.println(cmd.getCommandSpec().qualifiedName() + ": " + message);
         if (!suggestions.isEmpty()) {

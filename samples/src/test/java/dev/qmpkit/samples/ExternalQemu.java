@@ -58,6 +58,11 @@ final class ExternalQemu implements AutoCloseable {
         return socket;
     }
 
+    /** @return QEMU's process id, e.g. to stop it with SIGSTOP */
+    long pid() {
+        return process.pid();
+    }
+
     /** @return a client on the second monitor, for the test's own commands */
     QmpClient control() {
         if (control == null) {

@@ -1,6 +1,7 @@
 package dev.qmpkit.samples.cli;
 
 import java.nio.file.Path;
+import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine.Command;
@@ -45,7 +46,11 @@ final class ShellCommand extends CliCommand {
         if (!ctx.terminal()) {
             return Shell.run(s, ctx, null);
         }
-        try (Terminal terminal = TerminalBuilder.builder().system(true).build()) {
+        // The process's own terminal; or, when the caller passed streams of its own, a terminal over them.
+        TerminalBuilder builder = ctx.in() == System.in ? TerminalBuilder.builder().system(true)
+                : TerminalBuilder.builder().system(false).streams(ctx.in(), ctx.out()).type("xterm-256color")
+                        .size(new Size(160, 50));
+        try (Terminal terminal = builder.build()) {
             return Shell.run(s, ctx, terminal);
         }
     }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  * {@code --help} and {@code --version}, and its help lists the exit codes.
  */
 @Command(mixinStandardHelpOptions = true, versionProvider = CliCommand.Version.class, sortOptions = false,
-        usageHelpAutoWidth = true, abbreviateSynopsis = false,
+        usageHelpAutoWidth = true, usageHelpWidth = 100, abbreviateSynopsis = false,
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

@@ -10,7 +10,7 @@ final class QemuOptions {
 
     @Option(names = "--qemu", paramLabel = "PATH|VERSION",
             description = {"the QEMU to run: a binary path or name, a folder a QEMU package was unpacked into, or a "
-                    + "version such as 7.2 for $QMPKIT_CACHE/qemu-7.2 (./qmpkit install-qemu unpacks it)",
+                    + "version such as 7.2 for $QMPKIT_CACHE/qemu-7.2 (the install-qemu command unpacks it)",
                 "(default: qemu-system-x86_64 on the PATH; for template clone the template's own QEMU)"})
     String qemu;
 

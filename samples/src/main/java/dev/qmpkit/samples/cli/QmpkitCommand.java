@@ -30,7 +30,7 @@ import picocli.CommandLine.ScopeType;
         footer = {
             "  QMPKIT_CACHE   where QEMU 7.2 and the Linux guest are kept (default: ~/.cache/qmpkit)",
             "  QMPKIT_DEBUG   1: stack traces and the SDK's debug log, as --debug does",
-            "  QMPKIT_OUT     the ./qmpkit script's build folder (default: target)"})
+            "  QMPKIT_OUT     the qmpkit script's build folder (default: target)"})
 public final class QmpkitCommand extends CliCommand {
     /** The exit code of a wrong command line. */
     public static final int EXIT_USAGE = 2;

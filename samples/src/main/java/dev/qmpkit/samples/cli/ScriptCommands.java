@@ -18,7 +18,7 @@ final class ScriptCommands {
     /** {@code ./qmpkit test}. */
     @Command(name = "test",
             description = {"Install what is missing (QEMU 10.0 and 7.2, qemu-ga, qemu-img, Java 17, Maven), build, "
-                    + "and run the unit and real-QEMU tests (mvn verify). A command of the ./qmpkit script."})
+                    + "and run the unit and real-QEMU tests (mvn verify). A command of the qmpkit script."})
     static final class Test extends CliCommand {
         @Parameters(paramLabel = "MAVEN-ARGUMENTS", arity = "0..*",
                 description = "passed to mvn verify, e.g. -Dit.test=DemoIT (default: none)")
@@ -33,7 +33,7 @@ final class ScriptCommands {
     /** {@code ./qmpkit install-qemu}. */
     @Command(name = "install-qemu",
             description = {"Install QEMU 10.0 (bookworm-backports, as the system QEMU) and unpack QEMU 7.2 "
-                    + "(bookworm) into $QMPKIT_CACHE/qemu-7.2. Needs root for apt-get. A command of the ./qmpkit "
+                    + "(bookworm) into $QMPKIT_CACHE/qemu-7.2. Needs root for apt-get. A command of the qmpkit "
                     + "script."})
     static final class InstallQemu extends CliCommand {
         @Option(names = "--guest-agent",

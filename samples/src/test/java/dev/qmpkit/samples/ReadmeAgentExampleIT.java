@@ -3,9 +3,6 @@ package dev.qmpkit.samples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.qmpkit.qmp.testing.HostAgent;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -14,8 +11,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's guest agent example ({@link GuestAgentExample}, whose lines
- * {@link ReadmeExamplesTest} checks against the README) run against a real qemu-ga on the host.
+ * The README's guest agent example, compiled from the README as it stands and run against a real
+ * qemu-ga on the host.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ReadmeAgentExampleIT {
@@ -25,17 +22,9 @@ class ReadmeAgentExampleIT {
 
     @Test
     void guestAgentExample() throws Exception {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream original = System.out;
         try (HostAgent agent = HostAgent.start(dir)) {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            try {
-                GuestAgentExample.main(new String[] {agent.socket().toString(), agent.workDir().toString()});
-            } finally {
-                System.setOut(original);
-            }
-            String out = captured.toString(StandardCharsets.UTF_8);
-            original.print(out);
+            String out = ReadmeExamples.run("GuestAgentExample", agent.socket().toString(),
+                    agent.workDir().toString());
             assertThat(out).contains("Debian GNU/Linux 12 (bookworm), qemu-ga 7.2")
                     .contains("exit 0: 13\n").contains("written by qmpkit\n").contains("guest clock 20");
             assertThat(Files.readString(agent.workDir().resolve("note.txt"))).isEqualTo("written by qmpkit\n");

@@ -2,58 +2,52 @@ package dev.qmpkit.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every line of the README's Java examples is a line of {@link ReadmeExamplesIT}, of
- * {@link GuestAgentExample} (run by {@link ReadmeAgentExampleIT}) or of {@link ForkExample}
- * (run by {@link ReadmeForkExampleIT}), which run them; a block marked
- * {@code <!-- verbatim: ... -->} is compiled and run whole by the test the mark names.
+ * Every Java example of the README compiles when pasted as it stands: each is a whole program
+ * whose imports and checked exceptions are shown, so a missing import or an undeclared
+ * exception fails here. And each is run by a test ({@link ReadmeExamplesIT},
+ * {@link ReadmeAgentExampleIT}).
  */
 class ReadmeExamplesTest {
+    /** The examples the ITs run, by class name. */
+    static final Set<String> RUN_BY_TESTS = Set.of("ClientExample", "TemplatingExample", "LinuxGuestExample",
+            "GuestAgentExample");
+
+    @TempDir
+    Path out;
 
     @Test
-    void readmeJavaExamplesAreTheOnesTheTestRuns() throws IOException {
-        Path root = Path.of("").toAbsolutePath();
-        Path readme = root.resolveSibling("README.md");
-        if (!Files.exists(readme)) {
-            readme = root.resolve("README.md"); // run from the repository root
-        }
-        Set<String> tested = new java.util.HashSet<>();
-        for (String name : List.of("ReadmeExamplesIT.java", "GuestAgentExample.java", "ForkExample.java")) {
-            Path it = Path.of("src/test/java/dev/qmpkit/samples", name);
-            if (!Files.exists(it)) {
-                it = root.resolve("samples").resolve(it);
-            }
-            Files.readAllLines(it).stream().map(String::strip).forEach(tested::add);
-        }
-        List<String> snippetLines = javaBlocks(Files.readAllLines(readme));
-        assertThat(snippetLines).as("the README has Java examples").hasSizeGreaterThan(10);
-        assertThat(snippetLines).as("README Java lines missing from ReadmeExamplesIT").allMatch(tested::contains);
+    void everyJavaExampleCompilesAsPastedAndIsRunByATest() throws Exception {
+        Map<String, String> blocks = ReadmeExamples.blocks();
+        assertThat(blocks).as("the README has Java examples").hasSizeGreaterThanOrEqualTo(4);
+        assertThat(blocks).as("each Java block is a whole program declaring a public class")
+                .doesNotContainKey("");
+        assertThat(ReadmeExamples.compile(blocks, out)).as("javac's complaints about the README's examples")
+                .isEmpty();
+        assertThat(blocks.keySet()).as("each example is run by ReadmeExamplesIT or ReadmeAgentExampleIT")
+                .containsExactlyInAnyOrderElementsOf(RUN_BY_TESTS);
     }
 
-    private static List<String> javaBlocks(List<String> lines) {
-        List<String> out = new ArrayList<>();
-        boolean in = false;
-        String previous = "";
-        for (String l : lines) {
-            if (l.startsWith("```")) {
-                // A block marked "verbatim" is compiled and run as a whole by the test it names.
-                in = l.equals("```java") && !previous.startsWith("<!-- verbatim:");
-                previous = l;
-                continue;
-            }
-            previous = l;
-            if (in && !l.isBlank()) {
-                out.add(l.strip());
-            }
-        }
-        return out;
+    @Test
+    void aMissingImportOrCheckedExceptionFailsTheCheck() throws Exception {
+        Map<String, String> blocks = ReadmeExamples.blocks();
+        String client = blocks.get("ClientExample");
+        Map<String, String> withoutImport = new LinkedHashMap<>(Map.of("ClientExample",
+                client.replace("import dev.qmpkit.qmp.command.StatusInfo;\n", "")));
+        List<String> problems = ReadmeExamples.compile(withoutImport, out);
+        assertThat(problems).anyMatch(p -> p.startsWith("ERROR") && p.contains("cannot find symbol"));
+
+        String templating = blocks.get("TemplatingExample");
+        Map<String, String> withoutThrows = Map.of("TemplatingExample",
+                templating.replace(" throws IOException, InterruptedException", ""));
+        assertThat(ReadmeExamples.compile(withoutThrows, out)).anyMatch(p -> p.contains("unreported exception"));
     }
 }

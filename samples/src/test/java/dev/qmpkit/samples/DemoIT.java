@@ -145,7 +145,7 @@ class DemoIT {
         // A second create into the same folder is refused before anything starts.
         CliRun again = CliRun.of(create.toArray(String[]::new));
         assertThat(again.exitCode()).isEqualTo(1);
-        assertThat(again.err()).contains("already exists and is not empty").contains("fix:");
+        assertThat(again.err()).contains(" is not empty").contains("fix: pass a new or empty folder");
     }
 
     @Test

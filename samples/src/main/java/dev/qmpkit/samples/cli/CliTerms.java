@@ -19,6 +19,7 @@ final class CliTerms {
         PHRASES.put(" and CloneOptions.workDir", "");
         PHRASES.put("pass a writable CloneOptions.workDir", "make the system temporary folder (TMPDIR) writable");
         PHRASES.put("(Template.verifyRamFiles())", "(./qmpkit template clone checks its RAM files)");
+        PHRASES.put(" The next call tries again; GuestAgentClient.awaitAgent waits for it.", "");
         // A command timeout says this in the library's terms; the command line's fix line says it in its own.
         PHRASES.put(" Is QEMU stopped (SIGSTOP) or busy? Raise CommandOptions.timeout for slow commands.", "");
     }

@@ -26,32 +26,18 @@ final class TemplateCommand extends CliCommand {
                 description = "the template folder to create, new or empty (required)")
         Path dir;
 
-        @Option(names = "--memory", paramLabel = "MiB", defaultValue = "" + TemplateCommands.DEFAULT_MEMORY_MIB,
-                description = "guest RAM in MiB, " + TemplateCommands.MIN_MEMORY_MIB + "-"
-                        + TemplateCommands.MAX_MEMORY_MIB + " (default: ${DEFAULT-VALUE})")
-        int memory;
-
-        @Option(names = "--guest", paramLabel = "builtin|linux", defaultValue = "builtin",
-                completionCandidates = Choices.Guests.class,
-                description = "the guest, as for demo (default: ${DEFAULT-VALUE})")
-        String guest;
+        @Mixin
+        GuestOptions vm;
 
         @Mixin
         QemuOptions qemu;
 
-        @Option(names = "--accel", paramLabel = "tcg|kvm|auto", defaultValue = "tcg",
-                completionCandidates = Choices.Accels.class,
-                description = "the accelerator, as for demo (default: ${DEFAULT-VALUE})")
-        String accel;
-
         @Override
         protected int run(Context ctx) throws Exception {
-            Checks.range("--memory", memory, TemplateCommands.MIN_MEMORY_MIB, TemplateCommands.MAX_MEMORY_MIB);
-            Checks.choice("--guest", guest, Choices.GUESTS);
-            Checks.choice("--accel", accel, Choices.ACCELS);
+            vm.check();
             Checks.newOrEmptyDir("--dir", dir);
             QemuBinary binary = qemu.resolve(ctx);
-            return TemplateCommands.create(binary, guest, memory, accel, dir, ctx);
+            return TemplateCommands.create(binary, vm.guest, vm.memory, vm.accel, dir, ctx);
         }
     }
 

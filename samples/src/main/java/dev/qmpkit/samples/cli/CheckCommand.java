@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** {@code check}'s command line; the {@code CheckVm} sample does the work. */
 @Command(name = "check", description = "Readiness report: can this running VM be a template (or is it a proper clone)? "
-        + "Exit 0 when ready, 1 when not.")
+        + "Exit 0 when ready, 1 when not. For a template, the verdict TemplateVm.save gives.")
 final class CheckCommand extends CliCommand {
     @Mixin
     SocketOption socket;
@@ -22,10 +22,16 @@ final class CheckCommand extends CliCommand {
     @Option(names = "--json", paramLabel = "FILE", description = "write the report as JSON too (default: none)")
     Path json;
 
+    @Option(names = "--accept-shared-macs",
+            description = "a NIC in a template is a warning, not an error: every clone gets its MAC, as "
+                    + "SaveOptions.acceptSharedMacs(true) accepts (default: off)")
+    boolean acceptSharedMacs;
+
     @Override
     protected int run(Context ctx) throws Exception {
         Checks.choice("--role", role, Choices.ROLES);
         Checks.outputFile("--json", json);
-        return SocketCommands.check(socket.path(), VmRole.valueOf(role.toUpperCase(Locale.ROOT)), json, ctx);
+        return SocketCommands.check(socket.path(), VmRole.valueOf(role.toUpperCase(Locale.ROOT)), acceptSharedMacs,
+                json, ctx);
     }
 }

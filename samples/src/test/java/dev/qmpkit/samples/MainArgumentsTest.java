@@ -305,4 +305,21 @@ class MainArgumentsTest {
         run = CliRun.of("template", "create", "--dir", dir.resolve("something").toString());
         assertThat(run.err()).contains("--dir " + dir.resolve("something") + " is a file, not a folder");
     }
+
+    @Test
+    void aSocketNobodyListensOnIsSaidToHaveNoQemuBehindIt(@TempDir Path dir) throws Exception {
+        Path sock = dir.resolve("dead.sock");
+        // A socket file left behind by a QEMU that exited: it exists, but nothing listens.
+        try (java.nio.channels.ServerSocketChannel s = java.nio.channels.ServerSocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            s.bind(java.net.UnixDomainSocketAddress.of(sock));
+        }
+        CliRun run = CliRun.of("qmp", "--socket", sock.toString(), "query-status");
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
+        List<String> lines = run.err().lines().toList();
+        assertThat(lines).as(run.toString()).hasSize(2);
+        assertThat(lines.get(0)).contains("Connection refused").doesNotContain("is QEMU running");
+        assertThat(lines.get(1)).isEqualTo("  fix: nothing listens on that socket: QEMU has exited, or it was started "
+                + "with another path; start it with -qmp unix:PATH,server=on,wait=off");
+    }
 }

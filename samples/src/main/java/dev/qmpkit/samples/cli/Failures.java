@@ -66,8 +66,15 @@ public final class Failures {
             return timeout(e);
         }
         if (t instanceof QmpConnectionException e) {
-            return new CliFailure(e.getMessage(), "check that QEMU is running with -qmp unix:PATH,server=on,wait=off "
-                    + "and that no other client holds that monitor (a QMP socket serves one client at a time)", e);
+            String msg = e.getMessage();
+            int question = msg.indexOf(" (is QEMU running with");
+            if (msg.contains("Connection refused")) {
+                // Nothing listens: QEMU has exited (a monitor held by another client still listens).
+                return new CliFailure(question > 0 ? msg.substring(0, question) : msg, "nothing listens on that "
+                        + "socket: QEMU has exited, or it was started with another path; start it with "
+                        + "-qmp unix:PATH,server=on,wait=off", e);
+            }
+            return new CliFailure(msg, "QEMU closed the connection: it has exited, or it refused this client", e);
         }
         if (t instanceof QmpException e) {
             return new CliFailure(e.getMessage(), null, e);

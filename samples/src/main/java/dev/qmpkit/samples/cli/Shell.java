@@ -136,7 +136,7 @@ final class Shell {
     private void readLines() throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(ctx.in(), StandardCharsets.UTF_8));
         String line;
-        while (qmp.closeFuture().isDone() == false && (line = in.readLine()) != null) {
+        while (!qmp.closeFuture().isDone() && (line = in.readLine()) != null) {
             execute(line);
         }
     }

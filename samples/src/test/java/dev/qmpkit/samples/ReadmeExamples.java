@@ -43,23 +43,34 @@ final class ReadmeExamples {
         return Files.exists(here.resolve("qmpkit")) ? here.resolve("README.md") : readme;
     }
 
-    /** @return every {@code java} block, by the class it declares (a block declaring none maps to "") */
+    /**
+     * @return every {@code java} block, by the class it declares (a block declaring none maps to
+     *         ""), except those marked {@code <!-- verbatim: ... -->} on the line before: another
+     *         module's test (the test kit's, the metrics') compiles and runs those as they stand
+     */
     static Map<String, String> blocks() throws IOException {
         Map<String, String> blocks = new LinkedHashMap<>();
         StringBuilder cur = null;
+        boolean skip = false;
+        String previous = "";
         for (String line : Files.readAllLines(readme())) {
             if (line.startsWith("```")) {
                 if (cur != null) {
                     Matcher m = PUBLIC_CLASS.matcher(cur);
-                    blocks.put(m.find() ? m.group(1) : "", cur.toString());
+                    if (!skip) {
+                        blocks.put(m.find() ? m.group(1) : "", cur.toString());
+                    }
                     cur = null;
                 } else if (line.equals("```java")) {
                     cur = new StringBuilder();
+                    skip = previous.startsWith("<!-- verbatim:");
                 }
                 continue;
             }
             if (cur != null) {
                 cur.append(line).append('\n');
+            } else if (!line.isBlank()) {
+                previous = line;
             }
         }
         return blocks;

@@ -14,12 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Every Java example of the README compiles when pasted as it stands: each is a whole program
  * whose imports and checked exceptions are shown, so a missing import or an undeclared
  * exception fails here. And each is run by a test ({@link ReadmeExamplesIT},
- * {@link ReadmeAgentExampleIT}).
+ * {@link ReadmeAgentExampleIT}, {@link ReadmeForkExampleIT}). Blocks marked {@code <!-- verbatim: ... -->}
+ * belong to the test kit's and the metrics' own tests, which compile and run them.
  */
 class ReadmeExamplesTest {
     /** The examples the ITs run, by class name. */
     static final Set<String> RUN_BY_TESTS = Set.of("ClientExample", "TemplatingExample", "LinuxGuestExample",
-            "GuestAgentExample");
+            "GuestAgentExample", "ForkExample");
 
     @TempDir
     Path out;
@@ -32,7 +33,7 @@ class ReadmeExamplesTest {
                 .doesNotContainKey("");
         assertThat(ReadmeExamples.compile(blocks, out)).as("javac's complaints about the README's examples")
                 .isEmpty();
-        assertThat(blocks.keySet()).as("each example is run by ReadmeExamplesIT or ReadmeAgentExampleIT")
+        assertThat(blocks.keySet()).as("each example is run by ReadmeExamplesIT, ReadmeAgentExampleIT or ReadmeForkExampleIT")
                 .containsExactlyInAnyOrderElementsOf(RUN_BY_TESTS);
     }
 

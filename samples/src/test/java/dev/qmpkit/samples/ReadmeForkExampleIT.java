@@ -2,9 +2,6 @@ package dev.qmpkit.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -15,8 +12,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's disk, agent and fix-up example ({@link ForkExample}, whose lines
- * {@link ReadmeExamplesTest} checks against the README) run on the system QEMU with the real
+ * The README's disk, agent and fix-up example, compiled from the README as it stands and run on the system QEMU with the real
  * Linux guest: the clone comes with every fix-up done, its own host name and disk, and leaves
  * nothing when closed.
  */
@@ -28,16 +24,7 @@ class ReadmeForkExampleIT {
 
     @Test
     void forkExample() throws Exception {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            ForkExample.main(new String[] {dir.resolve("template").toString()});
-        } finally {
-            System.setOut(original);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        original.print(out);
+        String out = ReadmeExamples.run("ForkExample", dir.resolve("template").toString());
         for (String fixUp : new String[] {"clock", "entropy", "machine-id", "hostname", "network", "motd"}) {
             assertThat(out).contains("  " + fixUp + " DONE in ");
         }

@@ -6,8 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qmpkit.qmp.schema.QmpSchema;
-import java.io.IOException;
-import java.io.InputStream;
+import dev.qmpkit.testing.RecordedQemu;
 import org.junit.jupiter.api.Test;
 
 /** {@code ./qmpkit shell}'s line syntax, typed with QEMU 10.0's recorded schema as the shell types it. */
@@ -16,11 +15,8 @@ class ShellLineTest {
     private static final QmpSchema SCHEMA = schema();
 
     private static QmpSchema schema() {
-        try (InputStream in = ShellLineTest.class.getResourceAsStream("/qmp-replies/10.0/query-qmp-schema.json")) {
-            return QmpSchema.fromReply(JSON.readTree(in).get("reply").get("return"));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        // QEMU 10.0's schema as the test kit recorded it.
+        return QmpSchema.fromReply(RecordedQemu.QEMU_10_0.reply("query-qmp-schema").get("return"));
     }
 
     private static String json(String line) {

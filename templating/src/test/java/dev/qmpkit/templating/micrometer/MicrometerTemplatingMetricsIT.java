@@ -86,7 +86,8 @@ class MicrometerTemplatingMetricsIT {
                     .isLessThan(starts.totalTime(TimeUnit.NANOSECONDS));
         }
         assertThat(registry.get("qmpkit.templating.step").tag("step", "resume").timer().count())
-                .as("pool clones wait paused; the two direct clones resumed").isEqualTo(2);
+                .as("the two direct clones and the one acquired from the pool resumed (the step runs at the first "
+                        + "resume); the clones waiting in the pool did not").isEqualTo(3);
         assertThat(registry.get("qmpkit.pool.acquires").tags("template", "web", "outcome", "success").timer()
                 .count()).isEqualTo(1);
         assertThat(registry.find("qmpkit.pool.refills").tags("template", "web", "outcome", "failure").counter())

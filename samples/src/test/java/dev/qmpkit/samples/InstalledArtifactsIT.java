@@ -51,7 +51,18 @@ class InstalledArtifactsIT {
     @BeforeAll
     static void installTheSdkAndBuildAProjectOnIt() throws Exception {
         Path root = repoRoot();
-        // Its own build folder, so it never races the build that runs this test.
+        // Its own build folder, so it never races the build that runs this test. The jars an earlier
+        // build left there go first: every artifact checked below is one this build made.
+        for (String module : List.of("qmp-client", "templating", "qmpkit-testing")) {
+            Path out = root.resolve(module).resolve("target-installit");
+            if (Files.isDirectory(out)) {
+                try (Stream<Path> files = Files.list(out)) {
+                    for (Path jar : files.filter(f -> f.getFileName().toString().endsWith(".jar")).toList()) {
+                        Files.delete(jar);
+                    }
+                }
+            }
+        }
         mvn(root, 900, "install", "-DskipTests", "-Dqmpkit.out=target-installit", "-pl",
                 "qmpkit-bom,qmp-client,templating,qmpkit-testing", "-am");
         for (String artifact : MODULE_NAMES.keySet()) {

@@ -61,7 +61,7 @@ final class CloneProof {
                     alive ? "alive" : "NOT alive (" + why + ")", first, last, templateCounter, mem.pssKiB(), genid);
             result.add(new DemoReport.CloneInfo(c.name(), round(GuestTemplates.ms(c.spawnToRunning().toNanos())),
                     alive, c.pid(), first, last, mem.rssKiB(), mem.pssKiB(), mem.privateKiB(), mem.sharedKiB(), genid,
-                    c.confinement().summary()));
+                    c.confinement().summary(), null, null, null, null));
         }
         return result;
     }

@@ -7,24 +7,31 @@ import dev.qmpkit.qmp.launch.QemuLauncher;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.qmp.launch.QemuVersionProbe.QemuBinaryInfo;
 import dev.qmpkit.templating.Accel;
-import dev.qmpkit.templating.Boot;
+import dev.qmpkit.templating.CloneOptions;
 import dev.qmpkit.templating.CloneVm;
+import dev.qmpkit.templating.Disk;
 import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateManifest;
 import dev.qmpkit.templating.Templating;
 import dev.qmpkit.templating.VmDescription;
 import dev.qmpkit.templating.WorkFiles;
+import dev.qmpkit.templating.guest.LinuxGuest;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code ./qmpkit demo}: boots a template, saves it, starts N clones at once, proves each runs
  * on from the template, and prints the timings and per-clone memory (and the {@link DemoReport}
- * as JSON when asked). The sample {@code TemplateAndClone} shows the same steps without the
+ * as JSON when asked). With the Linux guest the template also has the guest agent and a data
+ * disk, every clone gets every fix-up, and {@code ForkProof} shows each is its own: first
+ * command, identity, network to the host, private disk writes. The sample {@code TemplateAndClone} shows the same steps without the
  * measuring.
  */
 public final class Demo {
@@ -43,9 +50,11 @@ public final class Demo {
      * @param accel {@code tcg}, {@code kvm} or {@code auto}; never null
      * @param workDir where the files go (kept afterwards); null for a temporary folder, removed at the end
      * @param json where to write the {@link DemoReport}; null for none
+     * @param templateAgeSeconds how long to wait between the save and the clones, so that the
+     *                           clones' clocks are visibly behind before the clock fix-up
      */
     public record Settings(QemuBinary qemu, String guest, int memoryMiB, int clones, String accel, Path workDir,
-                           Path json) {
+                           Path json, int templateAgeSeconds) {
     }
 
     /**
@@ -76,12 +85,19 @@ public final class Demo {
         }
         progress.step("work folder %s (%s)", work, s.workDir() == null ? "removed at the end" : "kept");
         try (Templating templating = Templating.builder().build()) {
-            Boot boot = GuestTemplates.guestBoot(s.guest(), work, ctx.cacheDir(), progress);
-            VmDescription description = VmDescription.builder()
+            boolean linux = s.guest().equals("linux");
+            VmDescription.Builder vm = VmDescription.builder()
                     .machineType("q35").accel(accel).cpus(1)
-                    .ram((long) s.memoryMiB() << 20)
-                    .boot(boot)
-                    .build();
+                    .ram((long) s.memoryMiB() << 20);
+            if (linux) {
+                // The agent is each clone's readiness signal and the fix-ups' channel; the data disk
+                // is layered, so each clone writes an overlay of its own.
+                LinuxGuest guest = GuestTemplates.linuxGuest(ctx.cacheDir(), progress);
+                vm.boot(guest.boot()).guestAgent(true).disk(Disk.overlay("data", guest.dataDisk(), Disk.Format.RAW));
+            } else {
+                vm.boot(GuestTemplates.guestBoot(s.guest(), work, ctx.cacheDir(), progress));
+            }
+            VmDescription description = vm.build();
 
             double bareMs = bareQemuStartMs(s.qemu(), work);
             progress.step("bare 'qemu -M none' spawn to QMP: %.1f ms (median of 3)", bareMs);
@@ -89,20 +105,43 @@ public final class Demo {
             GuestTemplates.Created created = GuestTemplates.create(templating, s.qemu(), description,
                     work.resolve("template"), GuestTemplates.guestTimeout(s.guest()), progress);
             Template template = created.template();
+            if (s.templateAgeSeconds() > 0) {
+                progress.step("letting the template age %d s before cloning (--template-age)", s.templateAgeSeconds());
+                Thread.sleep(s.templateAgeSeconds() * 1000L);
+            }
 
             List<DemoReport.CloneInfo> clones;
+            Boolean distinct = null;
             double wallMs;
-            long t0 = System.nanoTime();
-            List<CloneVm> running = GuestTemplates.startClones(template, s.clones(), progress, null);
-            try {
-                wallMs = GuestTemplates.ms(System.nanoTime() - t0);
-                progress.step("%d clones running %.0f ms after the first was started", running.size(), wallMs);
-                clones = CloneProof.inspect(running, created.counter(), progress);
-            } finally {
-                running.forEach(CloneVm::close);
+            try (ForkProof.HostPage page = linux ? new ForkProof.HostPage() : null) {
+                Map<String, Double> firstExecMs = linux ? new ConcurrentHashMap<>() : null;
+                if (page != null) {
+                    progress.step("serving a page on 127.0.0.1:%d for the clones to fetch through %s", page.port(),
+                            ForkProof.HOST_FROM_GUEST);
+                }
+                long t0 = System.nanoTime();
+                List<CloneVm> running = GuestTemplates.startClones(template, s.clones(), progress,
+                        linux ? ForkProof.options() : CloneOptions.defaults(), firstExecMs);
+                try {
+                    wallMs = GuestTemplates.ms(System.nanoTime() - t0);
+                    progress.step("%d clones running %.0f ms after the first was started", running.size(), wallMs);
+                    clones = CloneProof.inspect(running, created.counter(), progress);
+                    if (linux) {
+                        List<ForkProof.Found> found = ForkProof.inspect(running, firstExecMs, page, progress);
+                        List<DemoReport.CloneInfo> withFork = new ArrayList<>();
+                        for (int i = 0; i < clones.size(); i++) {
+                            withFork.add(clones.get(i).with(found.get(i)));
+                        }
+                        clones = withFork;
+                        distinct = ForkProof.distinct(found);
+                    }
+                } finally {
+                    running.forEach(CloneVm::close);
+                }
             }
             progress.step("stopped the clones; checking the template's RAM file against its manifest");
             boolean unchanged = GuestTemplates.ramFilesMatchManifest(template);
+            Boolean disksUnchanged = template.diskLayers().isEmpty() ? null : disksMatchManifest(template);
 
             TemplateManifest m = template.manifest();
             DemoReport report = new DemoReport(
@@ -112,7 +151,8 @@ public final class Demo {
                             CloneProof.round(created.saveTotalMs()), m.state().sizeBytes(), m.backends().get(0).sha256(),
                             created.counter(), created.vmgenid(), created.memory().pssKiB(), created.memory().rssKiB()),
                     CloneProof.round(created.coldBootMs()), CloneProof.round(bareMs), CloneProof.round(wallMs), clones,
-                    clones.stream().allMatch(DemoReport.CloneInfo::alive), unchanged);
+                    clones.stream().allMatch(DemoReport.CloneInfo::alive), unchanged, s.templateAgeSeconds(),
+                    disksUnchanged, distinct);
             print(report, ctx.out());
             if (s.json() != null) {
                 Files.writeString(s.json(), JSON.writeValueAsString(report) + "\n");
@@ -150,6 +190,10 @@ public final class Demo {
                         "wall time"));
         out.println();
         CloneProof.print(r.clones(), out);
+        if (r.identitiesDistinct() != null) {
+            out.println();
+            ForkProof.print(r.clones(), out);
+        }
         double clonePss = r.clones().stream().mapToLong(DemoReport.CloneInfo::pssKiB).average().orElse(0);
         out.printf("%nmemory: each clone Pss %.0f KiB on average, %.2fx the cold-booted template's %d KiB "
                 + "(the clones share the template file's pages)%n", clonePss,
@@ -158,15 +202,52 @@ public final class Demo {
                 + " (sha256 " + r.template().ramFileSha256().substring(0, 16) + "...)");
         out.println("all clones alive (counter continued from " + r.template().counter() + ", no reboot): "
                 + (r.allClonesAlive() ? "yes" : "NO"));
+        if (r.templateDisksUnchanged() != null) {
+            out.println("template disk layer unchanged after the clones wrote their disks: "
+                    + (r.templateDisksUnchanged() ? "yes" : "NO"));
+        }
+        if (r.identitiesDistinct() != null) {
+            out.println("every clone its own (MAC, hostname, machine-id, urandom pairwise different; template aged "
+                    + r.templateAgeSeconds() + " s): " + (r.identitiesDistinct() ? "yes" : "NO"));
+        }
     }
 
     private static int verdict(DemoReport r, Context ctx) {
-        if (r.allClonesAlive() && r.templateFileUnchanged()) {
+        List<String> wrong = new ArrayList<>();
+        if (!r.allClonesAlive()) {
+            wrong.add("not every clone ran on from the template");
+        }
+        if (!r.templateFileUnchanged()) {
+            wrong.add("the template's RAM file changed while clones ran");
+        }
+        if (Boolean.FALSE.equals(r.templateDisksUnchanged())) {
+            wrong.add("the template's disk layer changed while clones ran");
+        }
+        if (Boolean.FALSE.equals(r.identitiesDistinct())) {
+            wrong.add("two clones share a MAC, host name, machine id or urandom output");
+        }
+        for (DemoReport.CloneInfo c : r.clones()) {
+            if (c.network() != null && !c.network().fetchedFromHost()) {
+                wrong.add(c.name() + " could not fetch the host's page through " + ForkProof.HOST_FROM_GUEST);
+            }
+            if (c.disk() != null && Boolean.FALSE.equals(c.disk().writePrivate())) {
+                wrong.add(c.name() + "'s disk write was not its own");
+            }
+        }
+        if (wrong.isEmpty()) {
             return 0;
         }
-        ctx.err().println("qmpkit demo: " + (r.allClonesAlive() ? "" : "not every clone ran on from the template; ")
-                + (r.templateFileUnchanged() ? "" : "the template's RAM file changed while clones ran"));
+        ctx.err().println("qmpkit demo: " + String.join("; ", wrong));
         return 1;
+    }
+
+    private static boolean disksMatchManifest(Template template) {
+        try {
+            template.verifyDisks();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** For reference: how long QEMU itself takes to start with no machine at all. */

@@ -1,5 +1,6 @@
 package dev.qmpkit.samples.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,10 +20,17 @@ import java.util.Objects;
  * @param allClonesAlive whether every clone demonstrably ran on from the template's state
  * @param templateFileUnchanged whether the template's RAM file has the same SHA-256 after the
  *                              clones ran as before they started (and as recorded at save)
+ * @param templateAgeSeconds how long the demo waited between the save and the clones ({@code --template-age})
+ * @param templateDisksUnchanged whether the template's disk layers have the checksums recorded at
+ *                               save after the clones wrote their disks; null for a guest without disks
+ * @param identitiesDistinct whether every clone's MAC, host name, machine id and {@code /dev/urandom}
+ *                           read differ from every other clone's; null for a guest without an agent
  */
 public record DemoReport(Qemu qemu, String guest, String accel, TemplateInfo template, double coldBootMs,
                          double bareQemuStartMs, double clonesStartWallMs, List<CloneInfo> clones,
-                         boolean allClonesAlive, boolean templateFileUnchanged) {
+                         boolean allClonesAlive, boolean templateFileUnchanged, int templateAgeSeconds,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) Boolean templateDisksUnchanged,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) Boolean identitiesDistinct) {
 
     /** Copies. */
     public DemoReport {
@@ -69,9 +77,60 @@ public record DemoReport(Qemu qemu, String guest, String accel, TemplateInfo tem
      * @param sharedKiB memory shared with others (the template file's page cache)
      * @param vmgenid the clone's vmgenid GUID as QEMU reports it ({@code query-vm-generation-id}), or null
      * @param confinement how its QEMU is confined, and what that leaves open (CloneConfinement.summary())
+     * @param firstExecMs from calling {@code startClone()} to the result of the first {@code exec}
+     *                    through its guest agent (readiness wait and fix-ups included); null for a guest
+     *                    without an agent
+     * @param identity what makes the clone's guest its own; null for a guest without an agent
+     * @param network its NIC's address and whether it reached the host; null without the network fix-up
+     * @param disk whether its disk writes stayed its own; null for a guest without disks
      */
     public record CloneInfo(String name, double startMs, boolean alive, long pid, long firstCounter,
                             long lastCounter, long rssKiB, long pssKiB, long privateKiB, long sharedKiB,
-                            String vmgenid, String confinement) {
+                            String vmgenid, String confinement,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) Double firstExecMs,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) Identity identity,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) Network network,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) DiskCheck disk) {
+
+        /**
+         * @param fork what {@code ForkProof} found in the clone's guest; never null
+         * @return this entry with the fork proof's fields set
+         */
+        CloneInfo with(ForkProof.Found fork) {
+            return new CloneInfo(name, startMs, alive, pid, firstCounter, lastCounter, rssKiB, pssKiB, privateKiB,
+                    sharedKiB, vmgenid, confinement, fork.firstExecMs(), fork.identity(), fork.network(), fork.disk());
+        }
+    }
+
+    /**
+     * What makes a clone's guest its own, read through its guest agent after the fix-ups.
+     *
+     * @param mac its NIC's MAC, from the host's allocator; null without a NIC
+     * @param hostname the guest's host name; never null
+     * @param machineId the guest's {@code /etc/machine-id}; never null
+     * @param urandomSha256 SHA-256 of 1 KiB read from the guest's {@code /dev/urandom}; never null
+     * @param clockSkewBeforeMs the guest's clock minus the host's when it resumed (the save's
+     *                          time); null without the clock fix-up
+     * @param clockSkewAfterMs the same after the clock fix-up set it; null without it
+     * @param reseeded whether the guest's RNG reseeded after the fork (the kernel's vmgenid message,
+     *                 or a reseed the entropy fix-up forced); null without the entropy fix-up
+     */
+    public record Identity(String mac, String hostname, String machineId, String urandomSha256,
+                           Long clockSkewBeforeMs, Long clockSkewAfterMs, Boolean reseeded) {
+    }
+
+    /**
+     * @param ip the guest's IPv4 address with its prefix, as the network fix-up configured it; null when unknown
+     * @param fetchedFromHost whether the guest fetched the page the demo serves on the host's
+     *                        loopback, through 10.0.2.2, with the content the demo served it
+     */
+    public record Network(String ip, boolean fetchedFromHost) {
+    }
+
+    /**
+     * @param writePrivate whether the file the clone wrote on its data disk read back in it and no
+     *                     sibling saw it; null when the clone has no sibling to ask
+     */
+    public record DiskCheck(Boolean writePrivate) {
     }
 }

@@ -1,5 +1,7 @@
 package dev.qmpkit.samples.cli;
 
+import dev.qmpkit.qmp.agent.BlockingGuestAgent;
+import dev.qmpkit.qmp.agent.ExecRequest;
 import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.templating.Accel;
 import dev.qmpkit.templating.Boot;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -91,10 +94,14 @@ public final class GuestTemplates {
      */
     static Boot guestBoot(String guest, Path dir, Path cacheDir, Progress progress) throws Exception {
         if (guest.equals("linux")) {
-            // Debian's 6.12 cloud kernel, busybox and qemu-ga in an initramfs, built once into the cache.
-            return LinuxGuest.builder().cacheDir(cacheDir).progress(progress::step).build().boot();
+            return linuxGuest(cacheDir, progress).boot();
         }
         return Boot.kernel(BuiltinGuest.writeKernel(dir));
+    }
+
+    /** @return Debian's 6.12 cloud kernel, busybox and qemu-ga in an initramfs, and a data disk, built once into the cache */
+    static LinuxGuest linuxGuest(Path cacheDir, Progress progress) throws Exception {
+        return LinuxGuest.builder().cacheDir(cacheDir).progress(progress::step).build();
     }
 
     /** @return how long the guest may take to boot: a Linux kernel takes about 3 s under TCG, more on a busy machine */
@@ -113,6 +120,14 @@ public final class GuestTemplates {
             progress.step("template booted: READY after %.0f ms", coldBootMs);
             // Let it count a little, so the clones have a counter to continue from.
             awaitGuest(vm.serialLog(), l -> l.counts().size() >= 2, bootTimeout, "count");
+            if (description.guestAgent()) {
+                BlockingGuestAgent agent = vm.agent().blocking();
+                agent.awaitAgent(bootTimeout);
+                // Saved with a seeded RNG, the clones' kernels have something to reseed at the fork.
+                agent.exec(ExecRequest.of("head", "-c", "1", "/dev/random"));
+                progress.step("template's guest agent answered %.0f ms after QEMU started; its RNG is seeded",
+                        ms(System.nanoTime() - t0));
+            }
             // What a cold-booted VM of this guest costs, to compare the clones with.
             MemoryUsage memory = MemoryUsage.ofPid(vm.process().pid());
             long s0 = System.nanoTime();
@@ -135,12 +150,35 @@ public final class GuestTemplates {
      */
     static List<CloneVm> startClones(Template template, int count, Progress progress, QemuBinary qemu)
             throws Exception {
-        CloneOptions options = CloneOptions.builder().binary(qemu).build();
+        return startClones(template, count, progress, CloneOptions.builder().binary(qemu).build(), null);
+    }
+
+    /**
+     * As {@link #startClones(Template, int, Progress, QemuBinary)}, with the given options; with
+     * {@code firstExecMs}, each clone's first command ({@link ForkProof#firstExec}) runs as soon as
+     * it is handed out, and the time from calling {@code startClone()} to its result is put there
+     * by clone name.
+     */
+    static List<CloneVm> startClones(Template template, int count, Progress progress, CloneOptions options,
+                                     Map<String, Double> firstExecMs) throws Exception {
         progress.step("starting %d clones at once", count);
         ExecutorService pool = Executors.newFixedThreadPool(count);
         List<Future<CloneVm>> futures = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            futures.add(pool.submit(() -> template.startClone(options)));
+            futures.add(pool.submit(() -> {
+                long t0 = System.nanoTime();
+                CloneVm c = template.startClone(options);
+                if (firstExecMs != null) {
+                    try {
+                        ForkProof.firstExec(c);
+                    } catch (RuntimeException e) {
+                        c.close();
+                        throw e;
+                    }
+                    firstExecMs.put(c.name(), CloneProof.round(ms(System.nanoTime() - t0)));
+                }
+                return c;
+            }));
         }
         pool.shutdown();
         List<CloneVm> clones = new ArrayList<>();

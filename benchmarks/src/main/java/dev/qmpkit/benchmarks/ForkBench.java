@@ -8,6 +8,8 @@ import dev.qmpkit.templating.CloneOptions;
 import dev.qmpkit.templating.CloneVm;
 import dev.qmpkit.templating.Disk;
 import dev.qmpkit.templating.MemoryUsage;
+import dev.qmpkit.templating.ProgressListener;
+import dev.qmpkit.templating.Step;
 import dev.qmpkit.templating.Template;
 import dev.qmpkit.templating.TemplateVm;
 import dev.qmpkit.templating.Templating;
@@ -40,9 +42,12 @@ import java.util.function.Function;
  *       the agent and runs the fix-ups, then the exec), measured interleaved in the same run,
  *       rounds each; the clone with no fix-ups, with the default ones (clock, entropy, machine
  *       id, hostname) and with the network fix-up too (a NIC, DHCP).</li>
- *   <li>{@code density}: clones started one after the other and left running idle (agent up,
- *       default fix-ups) until {@code --max} run, a start fails, or the host's MemAvailable would
- *       fall under {@code --floor-mib}; then their summed Pss ({@code /proc/PID/smaps_rollup}).
+ *   <li>{@code density}: clones started one after the other (agent up, default fix-ups), each
+ *       paused once started (the guest's counter loop would otherwise load the cores and slow
+ *       the later starts), until {@code --max} run, a start fails, or the host's MemAvailable
+ *       would fall under {@code --floor-mib}; then all are resumed together, left idle for
+ *       {@code --settle} seconds, each agent is pinged, and their summed Pss
+ *       ({@code /proc/PID/smaps_rollup}) is taken while all run.
  *       Then {@code --cold} cold-booted VMs of the same guest, all running at once (agent up,
  *       idle), their summed and per-VM Pss; what as many cold boots as clones would take is
  *       extrapolated from that and labelled so.</li>
@@ -124,15 +129,27 @@ public final class ForkBench {
     /** Cold boot to first exec against clone start to first exec, interleaved. */
     private void execRace(Templating templating, VmDescription vm, Template template, Path work, int rounds)
             throws Exception {
-        Map<String, CloneOptions> kinds = new java.util.LinkedHashMap<>();
-        kinds.put("clone, no fix-ups", CloneOptions.builder().fixUps().build());
-        kinds.put("clone, default fix-ups", CloneOptions.builder().fixUps(FixUps.standard()).build());
+        // Where a clone's time goes, step by step (the first exec separately), per kind.
+        Map<String, Map<String, List<Double>>> steps = new java.util.LinkedHashMap<>();
+        Map<String, CloneOptions.Builder> kinds = new java.util.LinkedHashMap<>();
+        kinds.put("clone, no fix-ups", CloneOptions.builder().fixUps());
+        kinds.put("clone, default fix-ups", CloneOptions.builder().fixUps(FixUps.standard()));
         kinds.put("clone, default + network fix-ups", CloneOptions.builder()
-                .fixUps(FixUps.clock(), FixUps.entropy(), FixUps.machineId(), FixUps.hostname(), FixUps.network())
-                .build());
+                .fixUps(FixUps.clock(), FixUps.entropy(), FixUps.machineId(), FixUps.hostname(), FixUps.network()));
         Map<String, List<Double>> ms = new java.util.LinkedHashMap<>();
         ms.put("cold boot", new ArrayList<>());
         kinds.keySet().forEach(k -> ms.put(k, new ArrayList<>()));
+        Map<String, CloneOptions> options = new java.util.LinkedHashMap<>();
+        kinds.forEach((k, b) -> {
+            Map<String, List<Double>> perStep = new java.util.LinkedHashMap<>();
+            steps.put(k, perStep);
+            options.put(k, b.listener(new ProgressListener() {
+                @Override
+                public void stepFinished(Step step, String vmName, Duration took) {
+                    perStep.computeIfAbsent(step.name(), x -> new ArrayList<>()).add(took.toNanos() / 1e6);
+                }
+            }).build());
+        });
         System.out.printf("%nexec: %d rounds; each a cold boot and one clone of each kind, one at a time%n", rounds);
         for (int r = 0; r < rounds; r++) {
             long t0 = System.nanoTime();
@@ -143,12 +160,15 @@ public final class ForkBench {
                 firstExec(agent);
                 ms.get("cold boot").add((System.nanoTime() - t0) / 1e6);
             }
-            for (Map.Entry<String, CloneOptions> k : kinds.entrySet()) {
+            for (Map.Entry<String, CloneOptions> k : options.entrySet()) {
                 long c0 = System.nanoTime();
                 try (CloneVm c = template.startClone(k.getValue())) {
                     pids.add(c.pid());
+                    long e0 = System.nanoTime();
                     firstExec(c.agent().blocking());
-                    ms.get(k.getKey()).add((System.nanoTime() - c0) / 1e6);
+                    long end = System.nanoTime();
+                    ms.get(k.getKey()).add((end - c0) / 1e6);
+                    steps.get(k.getKey()).computeIfAbsent("first exec", x -> new ArrayList<>()).add((end - e0) / 1e6);
                 }
             }
             StringBuilder line = new StringBuilder("  round " + (r + 1) + ":");
@@ -163,6 +183,11 @@ public final class ForkBench {
                     v.stream().mapToDouble(d -> d).min().orElse(0), v.stream().mapToDouble(d -> d).max().orElse(0),
                     cold / median(v));
         }
+        steps.forEach((kind, perStep) -> {
+            StringBuilder line = new StringBuilder("  " + kind + ", median per step:");
+            perStep.forEach((step, v) -> line.append(String.format(" %s %.0f ms;", step, median(v))));
+            System.out.println(line);
+        });
     }
 
     /** Clones left running idle until the limit, then cold boots; summed Pss of each. */
@@ -193,6 +218,10 @@ public final class ForkBench {
                     CloneVm c = template.startClone(options);
                     pids.add(c.pid());
                     clones.add(c);
+                    // The guest's /init prints its counter ten times a second (a busybox fork each time): a
+                    // hundred of those running under TCG would starve the two cores, and every later start.
+                    // Paused once its agent answered; all are resumed together before measuring.
+                    c.qmp().blocking().execute("stop");
                 } catch (RuntimeException e) {
                     stopped = "clone " + (clones.size() + 1) + " failed to start: " + e.getMessage();
                     break;
@@ -204,6 +233,9 @@ public final class ForkBench {
             }
             System.out.printf("  stopped at %d clones (%s), %.0f s after the first start%n", clones.size(), stopped,
                     (System.nanoTime() - t0) / 1e9);
+            long r0 = System.nanoTime();
+            clones.forEach(CloneVm::resume);
+            System.out.printf("  resumed all %d clones in %.0f ms%n", clones.size(), (System.nanoTime() - r0) / 1e6);
             Thread.sleep(settle * 1000L);
             int agentsUp = 0;
             for (CloneVm c : clones) {

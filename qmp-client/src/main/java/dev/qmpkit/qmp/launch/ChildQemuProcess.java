@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The launcher's {@link QemuProcess}: a child process of this JVM. What its start acquired
- * (run directory, listener, watchdog, registration for the shutdown hook) is released by the
+ * (run directory, listener, registration for the shutdown hook) is released by the
  * start's {@link CleanupStack}, which {@link #close()} runs once QEMU is gone.
  */
 final class ChildQemuProcess implements QemuProcess {
@@ -195,9 +195,9 @@ final class ChildQemuProcess implements QemuProcess {
         }
     }
 
-    /** @return the orphan watchdog's process, or null when QEMU has exit-with-parent (for tests) */
-    Process watchdog() {
-        return watchdog == null ? null : watchdog.process();
+    /** @return whether the JVM's orphan watchdog would kill this QEMU if the JVM died now (for tests) */
+    boolean watchedByWatchdog() {
+        return watchdog != null && watchdog.watches(process.pid());
     }
 
     @Override

@@ -20,10 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One start of QEMU: acquires the run directory, the monitor listener, the orphan watchdog and
- * the process, pushing the release of each onto a {@link CleanupStack}; then waits for QEMU to
- * connect. A failure at any point runs the stack (after QEMU is gone, with its stderr read
- * first). On success the stack goes to the {@link ChildQemuProcess}, whose close runs it.
+ * One start of QEMU: acquires the run directory, the monitor listener and the process, pushing
+ * the release of each onto a {@link CleanupStack}, and hands the process to the JVM's orphan
+ * watchdog (which forgets it when it exits); then waits for QEMU to connect. A failure at any
+ * point runs the stack (after QEMU is gone, with its stderr read first). On success the stack
+ * goes to the {@link ChildQemuProcess}, whose close runs it.
  */
 final class LaunchAttempt implements LiveProcesses.Child {
 
@@ -89,12 +90,8 @@ final class LaunchAttempt implements LiveProcesses.Child {
         // The kernel clears a parent-death signal when the process changes its uid, so a QEMU that
         // drops privileges gets the watchdog even where it has exit-with-parent.
         if (!info.exitWithParent() || CommandLine.effectiveUser(launcher.confinement(), info.confinement()).isPresent()) {
-            // Armed before QEMU exists, so a JVM killed right after the spawn still takes QEMU with it.
-            watchdog = OrphanWatchdog.start();
-            if (watchdog != null) {
-                // Pushed before the spawn, so it runs after QEMU is gone: it kills by PID, which may be reused then.
-                cleanups.push("stop the orphan watchdog", watchdog::stop);
-            }
+            // Running before QEMU exists, so a JVM killed right after the spawn still takes QEMU with it.
+            watchdog = OrphanWatchdog.shared();
         }
         try {
             process = new ProcessBuilder(command)
@@ -109,7 +106,8 @@ final class LaunchAttempt implements LiveProcesses.Child {
         LiveProcesses.add(this);
         cleanups.push("forget QEMU pid " + process.pid(), () -> LiveProcesses.remove(this));
         if (watchdog != null) {
-            watchdog.arm(process);
+            // Forgets the PID by itself once QEMU is reaped: it kills by PID, which may be reused then.
+            watchdog.watch(process);
         }
     }
 

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The QEMU children this JVM started and has not stopped yet, so a JVM shutdown hook can stop
  * them: a library must not leave VMs running after the application exits normally. (A
- * SIGKILLed JVM runs no hook; the per-process watchdog or {@code exit-with-parent} covers that.)
+ * SIGKILLed JVM runs no hook; the JVM's orphan watchdog or {@code exit-with-parent} covers that.)
  */
 final class LiveProcesses {
 

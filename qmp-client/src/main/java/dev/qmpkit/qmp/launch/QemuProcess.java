@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * its private run directory and any extra monitor sockets QEMU left behind. A JVM shutdown
  * hook stops processes still running at exit, and a JVM killed with SIGKILL leaves no QEMU
  * behind either (QEMU's {@code exit-with-parent} where supported, otherwise a tiny watchdog
- * process that kills QEMU when the JVM's pipe closes).
+ * process, one per JVM, that kills the QEMUs still running when the JVM's pipe closes).
  *
  * <p>An interface so that code which takes QEMU processes from a {@link QemuStarter} can be
  * tested against a stand-in that answers like QEMU without running it; the launcher's own

@@ -3,8 +3,8 @@ package dev.qmpkit.qmp.launch;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileStore;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -47,16 +47,18 @@ final class RunDir {
             throw new QemuLaunchException("work directory " + abs + " does not exist or is not a directory; "
                     + "create it or pass another one to QemuLauncher.Builder.workDir", null);
         }
-        try {
-            FileStore store = Files.getFileStore(abs);
-            long free = store.getUsableSpace();
-            if (free < MIN_FREE_BYTES) {
-                throw new QemuLaunchException("work directory " + abs + " is full (" + free
-                        + " bytes free on " + store + "); free space or pass another QemuLauncher.Builder.workDir",
-                        null);
+        // statvfs alone (0 also when it fails): Files.getFileStore parses the mount table, too slow for every start.
+        if (abs.toFile().getUsableSpace() < MIN_FREE_BYTES) {
+            try {
+                FileStore store = Files.getFileStore(abs);
+                long free = store.getUsableSpace();
+                if (free < MIN_FREE_BYTES) {
+                    throw new QemuLaunchException("work directory " + abs + " is full (" + free + " bytes free on "
+                            + store + "); free space or pass another QemuLauncher.Builder.workDir", null);
+                }
+            } catch (IOException e) {
+                LOG.debug("cannot read free space of {}", abs, e);
             }
-        } catch (IOException e) {
-            LOG.debug("cannot read free space of {}", abs, e);
         }
         Path dir;
         try {

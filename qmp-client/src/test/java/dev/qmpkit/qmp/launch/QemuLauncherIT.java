@@ -51,14 +51,16 @@ class QemuLauncherIT {
                     .isEqualTo(RunState.RUNNING);
             assertThat(p.version()).isEqualTo(p.qmp().qemuVersion()).isEqualTo(qemu.version());
             assertThat(p.commandLine()).contains("-display", "none").doesNotContain("-daemonize");
+            if (!QemuVersionProbe.probe(qemu).exitWithParent()) {
+                assertThat(((ChildQemuProcess) p).watchedByWatchdog()).as("watched while it runs").isTrue();
+            }
         }
         assertThat(alive(pid)).as("QEMU pid %d gone after close", pid).isFalse();
         assertThat(runDir).doesNotExist();
         assertThat(p.onExit().get(1, TimeUnit.SECONDS)).as("exit code after 'quit'").isZero();
         assertThat(p.qmp().closeFuture()).isDone();
         p.close(); // idempotent
-        Process watchdog = ((ChildQemuProcess) p).watchdog();
-        assertThat(watchdog == null || !watchdog.isAlive()).as("watchdog stopped").isTrue();
+        assertThat(((ChildQemuProcess) p).watchedByWatchdog()).as("the watchdog forgot its PID").isFalse();
     }
 
     @ParameterizedTest
@@ -132,11 +134,13 @@ class QemuLauncherIT {
             p.kill();
             assertThat(p.onExit().get(5, TimeUnit.SECONDS)).isEqualTo(137);
             assertThat(alive(pid)).isFalse();
-            if (!QemuVersionProbe.probe(qemu).exitWithParent()) {
-                // The watchdog kills by PID; it must end with QEMU, before the PID can be reused.
-                assertThat(((ChildQemuProcess) p).watchdog().waitFor(2, TimeUnit.SECONDS))
-                        .as("watchdog ended before close()").isTrue();
+            // The watchdog kills by PID; it must forget QEMU's once QEMU is reaped, before the PID can be reused.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (((ChildQemuProcess) p).watchedByWatchdog() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
             }
+            assertThat(((ChildQemuProcess) p).watchedByWatchdog()).as("watchdog forgot the PID before close()")
+                    .isFalse();
             QmpException reason = p.qmp().closeFuture().get(5, TimeUnit.SECONDS);
             assertThat(reason).isInstanceOf(QmpConnectionException.class);
             assertThatThrownBy(() -> p.qmp().blocking().execute("query-status")).isInstanceOf(QmpException.class);

@@ -9,6 +9,7 @@ import dev.qmpkit.qmp.launch.QemuBinary;
 import dev.qmpkit.qmp.launch.QemuProcess;
 import dev.qmpkit.qmp.launch.QemuStarter;
 import dev.qmpkit.templating.internal.CloneUidAllocator;
+import dev.qmpkit.templating.internal.CloneVerdicts;
 import dev.qmpkit.templating.internal.CloneWorkflow;
 import dev.qmpkit.templating.internal.FeatureCache;
 import dev.qmpkit.templating.internal.Launches;
@@ -66,6 +67,7 @@ public final class Templating implements AutoCloseable {
     private final SaveWorkflow saveWorkflow;
     private final TemplateChecks checks = new TemplateChecks();
     private final FeatureCache features = new FeatureCache();
+    private final CloneVerdicts verdicts = new CloneVerdicts();
     private final CloneWorkflow cloneWorkflow;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -84,7 +86,7 @@ public final class Templating implements AutoCloseable {
         Launches launches = new Launches(launcher, qmpOptions, confinement, agentOptions);
         this.templateLaunch = new TemplateLaunch(launches);
         this.saveWorkflow = new SaveWorkflow(launches);
-        this.cloneWorkflow = new CloneWorkflow(launches, checks, features,
+        this.cloneWorkflow = new CloneWorkflow(launches, checks, features, verdicts,
                 cloneUids == null ? null : new CloneUidAllocator(cloneUids), macAllocator);
         if (cloneUids != null) {
             LOG.info("clones run as uids {}, one each (templates as {})", cloneUids,

@@ -79,6 +79,7 @@ public final class CloneWorkflow {
     private final Launches launches;
     private final TemplateChecks checks;
     private final FeatureCache features;
+    private final CloneVerdicts verdicts;
     private final CloneUidAllocator uids;
     private final MacAllocator macs;
     private final AtomicInteger counter = new AtomicInteger();
@@ -88,14 +89,16 @@ public final class CloneWorkflow {
      * @param launches starts each clone's QEMU; never null
      * @param checks verifies the template before each launch; never null
      * @param features the owner's QEMU features, for the guard before {@code cont}; never null
+     * @param verdicts the owner's guard verdicts per kind of clone; never null
      * @param uids gives each clone a uid of its own, or null when clones share the owner's confinement
      * @param macs hands out the MACs of clone NICs; never null
      */
-    public CloneWorkflow(Launches launches, TemplateChecks checks, FeatureCache features, CloneUidAllocator uids,
-                         MacAllocator macs) {
+    public CloneWorkflow(Launches launches, TemplateChecks checks, FeatureCache features, CloneVerdicts verdicts,
+                         CloneUidAllocator uids, MacAllocator macs) {
         this.launches = launches;
         this.checks = checks;
         this.features = features;
+        this.verdicts = verdicts;
         this.uids = uids;
         this.macs = macs;
     }
@@ -155,6 +158,8 @@ public final class CloneWorkflow {
         final MacAllocator macs;
         final Steps steps;
         final CleanupStack cleanups = new CleanupStack();
+        /** The steps that completed, in order. */
+        final List<Step> done = new ArrayList<>();
         QemuUser ownUser;
         QemuAccess access;
         /** Releases that must wait until QEMU is gone (MAC leases): run last, after the rest of the stack. */
@@ -203,6 +208,7 @@ public final class CloneWorkflow {
         try {
             for (Handler h : handlers(o, s.description)) {
                 s.steps.run(h.step(), () -> h.action().accept(s));
+                s.done.add(h.step());
             }
         } catch (RuntimeException | Error e) {
             throw failed(s, e);
@@ -291,12 +297,21 @@ public final class CloneWorkflow {
      * The restored clone, still paused, as QEMU runs it: every device by its QOM type, however
      * it was named or added (description, extra arguments, the steps before), every memory
      * backend. An error refuses the clone before any vCPU runs; {@link #failed} then stops its
-     * QEMU and removes its work directory.
+     * QEMU and removes its work directory. Inspected once per kind of clone ({@link CloneVerdicts}):
+     * a clone of a kind that passed is the same VM to QEMU, and its warnings are the same.
      */
     private void check(Start s) {
         ReadinessReport report;
         try {
-            report = CloneGuard.verifyBeforeResume(s.qmp(), features.of(s.process));
+            List<String> own = new ArrayList<>();
+            own.add(s.workDir.toString());
+            own.add(s.process.runDir() == null ? null : s.process.runDir().toString());
+            own.add(s.vmgenid == null ? null : s.vmgenid.toString());
+            own.add(s.uuid == null ? null : s.uuid.toString());
+            own.add(s.ownUser == null ? null : s.ownUser.toString());
+            CloneVerdicts.Kind kind = CloneVerdicts.kindOf(s.process, s.template.directory(),
+                    s.manifest.fingerprint(), own, s.done);
+            report = verdicts.check(kind, () -> CloneGuard.verifyBeforeResume(s.qmp(), features.of(s.process)));
         } catch (UnsafeCloneException e) {
             throw new UnsafeCloneException("refusing " + s.name + " of template " + s.template.directory()
                     + " (QEMU " + s.manifest.qemu().version() + ") before any vCPU ran; its QEMU is stopped and its "

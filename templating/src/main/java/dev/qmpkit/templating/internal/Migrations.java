@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class Migrations {
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
-    private static final long POLL_MILLIS = 50;
+    private static final long POLL_MILLIS = 1000;
 
     private Migrations() {
     }

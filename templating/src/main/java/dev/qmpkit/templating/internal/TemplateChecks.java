@@ -47,6 +47,13 @@ public final class TemplateChecks {
     private final Set<String> verifiedRamFiles = ConcurrentHashMap.newKeySet();
 
     /**
+     * State files this owner hashed and found equal to their manifest, by {@link #identity}: a
+     * clone start then pays a {@code stat} instead of hashing the whole file (a few hundred KB)
+     * and reading its header again, and a file changed since is hashed (and refused) again.
+     */
+    private final Set<String> verifiedStateFiles = ConcurrentHashMap.newKeySet();
+
+    /**
      * The checks of {@link dev.qmpkit.templating.Template#open}: first the manifest itself
      * (fingerprint, then consistency: {@link ManifestCorruptException}), then the files against it
      * (sizes, the machine type in the state file: {@link ManifestMismatchException}). The
@@ -124,13 +131,19 @@ public final class TemplateChecks {
         TemplateManifest m = t.manifest();
         checkFiles(dir, m);
         Path state = dir.resolve(m.state().file());
-        String sha = sha256(state, "template state");
-        if (!sha.equals(m.state().sha256())) {
-            throw new ManifestMismatchException(state, Kind.SHA256, "template state file " + state
-                    + " has SHA-256 " + sha + " but the manifest recorded " + m.state().sha256()
-                    + " (saved by QEMU " + m.qemu().version() + "): the file changed after the save." + RESAVE);
+        String before = identity(state);
+        if (before == null || !verifiedStateFiles.contains(before + "|" + m.state().sha256())) {
+            String sha = sha256(state, "template state");
+            if (!sha.equals(m.state().sha256())) {
+                throw new ManifestMismatchException(state, Kind.SHA256, "template state file " + state
+                        + " has SHA-256 " + sha + " but the manifest recorded " + m.state().sha256()
+                        + " (saved by QEMU " + m.qemu().version() + "): the file changed after the save." + RESAVE);
+            }
+            checkStateMachineType(dir, m);
+            if (before != null && before.equals(identity(state))) {
+                verifiedStateFiles.add(before + "|" + m.state().sha256());
+            }
         }
-        checkStateMachineType(dir, m);
         checkRamFilesUntouched(t);
         checkDiskLayersUntouched(t);
         String version = QemuVersionProbe.probe(binary).version().toString();
@@ -349,6 +362,21 @@ public final class TemplateChecks {
                     + a.lastModifiedTime() + ", after the save at " + t.manifest().createdAt() + " (QEMU "
                     + t.manifest().qemu().version() + "), so its checksum cannot be recorded as the template's. "
                     + "Fix: save the template again.");
+        }
+    }
+
+    /**
+     * @return what changes whenever a file's bytes may have: device, inode, size, modification
+     *         and change times (the kernel sets the change time on every write, truncation or
+     *         time change, and no caller can set it back), or null when they cannot be read
+     */
+    private static String identity(Path f) {
+        try {
+            Map<String, Object> a = Files.readAttributes(f, "unix:dev,ino,size,lastModifiedTime,ctime");
+            return f.toAbsolutePath() + "|" + a.get("dev") + "|" + a.get("ino") + "|" + a.get("size") + "|"
+                    + a.get("lastModifiedTime") + "|" + a.get("ctime");
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

@@ -47,6 +47,63 @@ class CloneGuardIT {
                 "Remove `-device virtio-balloon-pci-non-transitional`");
     }
 
+    /**
+     * The guard inspects the first clone of a kind and trusts its verdict for clones QEMU runs
+     * from the same command line (issue 13); a clone whose QEMU runs another one is inspected
+     * again. Here a starter that adjusts launches (as {@link dev.qmpkit.qmp.launch.QemuStarter}
+     * allows) adds {@code discard-data=on} to the template RAM's backend of one clone only,
+     * after two clones of the plain kind passed: that clone is refused on both QEMUs, and the
+     * plain kind still passes afterwards.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.qmpkit.qmp.testing.TestQemus#all")
+    void aKindOfCloneIsInspectedOnce_andACloneWhoseQemuRunsAnotherCommandLineIsInspectedAgain(QemuBinary qemu)
+            throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean discard = new java.util.concurrent.atomic.AtomicBoolean();
+        dev.qmpkit.qmp.launch.QemuStarter starter = launch -> {
+            if (!discard.get() || !launch.args().contains("-incoming")) {
+                return launch.start();
+            }
+            List<String> args = launch.args().stream()
+                    .map(a -> a.startsWith("memory-backend-file,") ? a + ",discard-data=on" : a).toList();
+            return launch.toBuilder().args(args).build().start();
+        };
+        Path kernel = BuiltinGuest.writeKernel(tmp);
+        VmDescription d = VmDescription.builder().accel(Accel.TCG).ram(64L << 20).boot(Boot.kernel(kernel)).build();
+        try (Templating owner = Templating.builder().launcher(starter).build()) {
+            Template t;
+            try (TemplateVm vm = owner.startTemplate(qemu, d, tmp.resolve("template"))) {
+                SerialLog.awaitReady(vm.serialLog(), BOOT);
+                t = vm.save();
+            }
+            List<Double> checkMillis = new CopyOnWriteArrayList<>();
+            CloneOptions options = CloneOptions.builder().listener(new ProgressListener() {
+                @Override
+                public void stepFinished(Step step, String vmName, Duration took) {
+                    if (step == Step.CLONE_CHECK) {
+                        checkMillis.add(took.toNanos() / 1e6);
+                    }
+                }
+            }).build();
+            for (int i = 0; i < 2; i++) {
+                try (CloneVm c = t.startClone(options)) {
+                    assertThat(c.isAlive()).isTrue();
+                }
+            }
+            discard.set(true);
+            assertThatThrownBy(() -> t.startClone(options))
+                    .isInstanceOfSatisfying(UnsafeCloneException.class, e -> assertThat(e.errors())
+                            .extracting(Finding::code).containsOnly(FindingCode.DISCARD_DATA))
+                    .hasMessageContaining("before any vCPU ran");
+            discard.set(false);
+            try (CloneVm c = t.startClone(options)) {
+                assertThat(c.qmp().blocking().execute("query-status").path("status").asText()).isEqualTo("running");
+            }
+            System.out.printf("[%s] CLONE_CHECK of the plain kind: %s ms (inspected, then trusted)%n",
+                    t.manifest().qemu().version(), checkMillis);
+        }
+    }
+
     private void check(QemuBinary qemu, VmDescription d, String fix) throws Exception {
         Path dir = Files.createTempDirectory(tmp, "tpl");
         List<Finding> saveWarnings = new CopyOnWriteArrayList<>();

@@ -7,12 +7,14 @@ import java.util.Objects;
  * {@link #builder()}.
  *
  * <pre>{@code
- * // save() in milliseconds whatever the guest's size; RAM checksums recorded later, off the critical path
- * Template t = vm.save(SaveOptions.builder().ramChecksum(SaveOptions.RamChecksum.NONE).build());
- * executor.submit(t::recordRamChecksums);
+ * // The default: save() takes milliseconds whatever the guest's size; the RAM checksums are
+ * // recorded on the owner's background thread while clones already start.
+ * Template t = vm.save();
+ * try (CloneVm clone = t.startClone()) { ... }
+ * t.verifyRamFiles();   // waits for the background checksums, then proves the files unchanged
  * }</pre>
  *
- * @param ramChecksum whether the save hashes the RAM files (default {@link RamChecksum#FULL});
+ * @param ramChecksum when the RAM files are hashed (default {@link RamChecksum#BACKGROUND});
  *                    never null
  * @param listener receives step and migration progress, and the readiness check's warnings
  *                 (default {@link ProgressListener#NONE}); never null
@@ -27,7 +29,7 @@ public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener, bo
     /**
      * Validates.
      *
-     * @param ramChecksum whether the save hashes the RAM files (default {@link RamChecksum#FULL});
+     * @param ramChecksum when the RAM files are hashed (default {@link RamChecksum#BACKGROUND});
      *                           never null
      * @param listener receives step and migration progress, and the readiness check's warnings
      *                        (default {@link ProgressListener#NONE}); never null
@@ -39,7 +41,7 @@ public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener, bo
         Objects.requireNonNull(listener, "listener");
     }
 
-    /** @return the defaults: full RAM checksums, no listener, a NIC in the template refused */
+    /** @return the defaults: RAM checksums recorded in the background, no listener, a NIC in the template refused */
     public static SaveOptions defaults() {
         return builder().build();
     }
@@ -55,18 +57,32 @@ public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener, bo
     }
 
     /**
-     * Whether a save records the SHA-256 of each RAM file in the manifest. The device-state
-     * file is always hashed (it is small, and every clone start checks it).
+     * Whether and when a save records the SHA-256 of each RAM file in the manifest. The
+     * device-state file is always hashed by the save (it is small, and clone starts check it).
      */
     public enum RamChecksum {
         /**
-         * The save reads every RAM file and records its SHA-256 (about 1-3 s per GiB of guest
-         * RAM on a disk; most of a large template's save time). {@link Template#verifyRamFiles()}
-         * can then prove the files unchanged, and a clone start hashes a RAM file whose
-         * modification time is later than the save (e.g. a copy that did not keep its times)
-         * and uses it only if it still matches. The default.
+         * The save reads every RAM file and records its SHA-256 before it returns (about 1-3 s
+         * per GiB of guest RAM on a disk; most of a large template's save time).
+         * {@link Template#verifyRamFiles()} can then prove the files unchanged, and a clone start
+         * hashes a RAM file whose modification time is later than the save (e.g. a copy that did
+         * not keep its times) and uses it only if it still matches.
          */
         FULL,
+        /**
+         * The default. The save returns as with {@link #NONE}, in the same time for any guest
+         * size, and the owner ({@link Templating}) hashes the RAM files right after on its
+         * background thread (step {@link Step#RAM_CHECKSUM}, reported to the save's listener)
+         * and records them in the manifest as {@link Template#recordRamChecksums()} does.
+         * Clones start meanwhile and do not wait: as with {@link #NONE}, they refuse a RAM file
+         * whose modification time is later than the save. A file the background hashing finds
+         * modified after the save (or changed while it was being read) is not recorded: it is
+         * logged at ERROR, and this owner refuses every later clone of the template, whatever
+         * the file's times say. {@link Template#verifyRamFiles()} waits for the hashing;
+         * {@link Template#ramChecksumsRecorded()} tells when it is done. The hashing competes
+         * for CPU and disk with whatever runs meanwhile (one thread).
+         */
+        BACKGROUND,
         /**
          * The save records no RAM checksum, so it takes the same time for any guest size. Clones
          * still refuse a RAM file whose modification time is later than the save (there is
@@ -81,7 +97,7 @@ public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener, bo
 
     /** Builds {@link SaveOptions}. Not thread-safe. */
     public static final class Builder {
-        private RamChecksum ramChecksum = RamChecksum.FULL;
+        private RamChecksum ramChecksum = RamChecksum.BACKGROUND;
         private ProgressListener listener = ProgressListener.NONE;
         private boolean acceptSharedMacs;
 
@@ -89,7 +105,7 @@ public record SaveOptions(RamChecksum ramChecksum, ProgressListener listener, bo
         }
 
         /**
-         * @param mode whether to hash the RAM files (default FULL); never null
+         * @param mode when to hash the RAM files (default BACKGROUND); never null
          * @return this
          */
         public Builder ramChecksum(RamChecksum mode) {

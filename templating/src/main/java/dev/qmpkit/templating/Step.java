@@ -24,6 +24,12 @@ public enum Step {
     FREEZE_DISKS,
     /** SHA-256 of the state file and, with {@link SaveOptions.RamChecksum#FULL}, of the RAM files. */
     CHECKSUM,
+    /**
+     * SHA-256 of the RAM files recorded in the manifest after a save with
+     * {@link SaveOptions.RamChecksum#BACKGROUND} (the default): reported on the owner's
+     * background thread, after the save returned, while clones may already start.
+     */
+    RAM_CHECKSUM,
     /** Writing {@code manifest.json} (temporary file, fsync, atomic rename). */
     WRITE_MANIFEST,
     /** Checking a template directory against its manifest before a clone is launched. */

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A saved template: a directory with RAM files, a device-state file and {@code manifest.json}.
@@ -112,16 +114,51 @@ public final class Template {
 
     /**
      * Proves the template's RAM files are unchanged since the save: hashes each one and
-     * compares with the manifest. Reads every byte (about 1-3 s per GiB).
+     * compares with the manifest. Reads every byte (about 1-3 s per GiB). For a template whose
+     * owner is still recording its checksums in the background
+     * ({@link SaveOptions.RamChecksum#BACKGROUND}, the default), waits for that first and
+     * compares with what it recorded.
      *
      * @throws ManifestMismatchException naming the file whose checksum differs
-     *         ({@link ManifestMismatchException.Kind#SHA256}), or, before reading anything, a file
+     *         ({@link ManifestMismatchException.Kind#SHA256}); the background recording's
+     *         refusal of a file changed after the save; or, before reading anything, a file
      *         whose checksum was never recorded (the template was saved with
      *         {@link SaveOptions.RamChecksum#NONE}; {@link ManifestMismatchException.Kind#NO_RAM_CHECKSUM}):
      *         record them with {@link #recordRamChecksums()}
+     * @throws TemplatingException when interrupted while waiting for the background recording
      */
     public void verifyRamFiles() {
-        TemplateChecks.verifyRamChecksums(this);
+        CompletableFuture<Template> recording = hasRamChecksums() ? null : templating.recording(this);
+        TemplateChecks.verifyRamChecksums(recording == null ? this : await(recording));
+    }
+
+    /**
+     * The template with its RAM checksums recorded: at once when its manifest has them; for a
+     * template saved with {@link SaveOptions.RamChecksum#BACKGROUND} (the default), when its
+     * owner's background hashing is done; otherwise that hashing starts now, as
+     * {@link #recordRamChecksums()} on the owner's background thread. Clones need not wait for
+     * it.
+     *
+     * @return a future completed with the template as recorded (a new object; this one keeps its
+     *         manifest), or failed with the {@link ManifestMismatchException} of a RAM file
+     *         changed after the save (its clones are then refused by this owner); never null
+     */
+    public CompletableFuture<Template> ramChecksumsRecorded() {
+        return templating.ramChecksums(this).copy();
+    }
+
+    private static Template await(CompletableFuture<Template> f) {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new TemplatingException("recording the RAM checksums failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TemplatingException("interrupted while waiting for the RAM checksums being recorded", e);
+        }
     }
 
     /**

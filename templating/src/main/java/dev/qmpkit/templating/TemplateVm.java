@@ -142,8 +142,8 @@ public final class TemplateVm implements AutoCloseable {
     }
 
     /**
-     * Saves the template with the default options (full RAM checksums, no listener). See
-     * {@link #save(SaveOptions)}.
+     * Saves the template with the default options (RAM checksums recorded in the background, no
+     * listener). See {@link #save(SaveOptions)}.
      *
      * @return the saved template
      */
@@ -152,7 +152,7 @@ public final class TemplateVm implements AutoCloseable {
     }
 
     /**
-     * Saves the template with full RAM checksums, reporting to {@code listener}. See
+     * Saves the template with the default options, reporting to {@code listener}. See
      * {@link #save(SaveOptions)}.
      *
      * @param listener receives step and migration progress; never null
@@ -173,9 +173,11 @@ public final class TemplateVm implements AutoCloseable {
      *
      * <p>Everything but the RAM checksums takes the same time for any guest size (a few
      * milliseconds of {@code migrate}, about 300 KB of state). With
-     * {@link SaveOptions.RamChecksum#FULL} (the default) the save also reads every RAM file
-     * (about 1-3 s per GiB); with {@link SaveOptions.RamChecksum#NONE} it does not, and the
-     * checksums can be added later with {@link Template#recordRamChecksums()}.
+     * {@link SaveOptions.RamChecksum#BACKGROUND} (the default) the owner reads every RAM file
+     * (about 1-3 s per GiB) after the save has returned, while clones already start; with
+     * {@link SaveOptions.RamChecksum#FULL} the save does so before it returns; with
+     * {@link SaveOptions.RamChecksum#NONE} nobody does, and the checksums can be added later
+     * with {@link Template#recordRamChecksums()}.
      *
      * @param options how; never null
      * @return the saved template
@@ -191,7 +193,7 @@ public final class TemplateVm implements AutoCloseable {
                     + "a template VM never runs again after a save");
         }
         try {
-            return new Template(templating, directory, templating.save(this, options));
+            return templating.save(this, options);
         } catch (TemplateNotReadyException e) {
             // Nothing was changed: the caller may fix the VM and try again.
             saved.set(false);

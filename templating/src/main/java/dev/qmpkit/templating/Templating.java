@@ -15,15 +15,22 @@ import dev.qmpkit.templating.internal.FeatureCache;
 import dev.qmpkit.templating.internal.Launches;
 import dev.qmpkit.templating.internal.ManifestIo;
 import dev.qmpkit.templating.internal.SaveWorkflow;
+import dev.qmpkit.templating.internal.Steps;
 import dev.qmpkit.templating.internal.TemplateChecks;
 import dev.qmpkit.templating.internal.TemplateLaunch;
 import dev.qmpkit.templating.inspect.QemuFeatures;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +38,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The owner of everything templating uses: how QEMU is started, the options and I/O
  * resources of every monitor and guest agent client, the MAC allocator of clone NICs, the
- * caches (RAM files already verified, the {@link QemuFeatures} of each QEMU binary), the clone
- * names, and the template VMs, clones and pools it started. Create one per application and
+ * caches (RAM files already verified, the {@link QemuFeatures} of each QEMU binary, the clone
+ * guard's verdict per kind of clone), the clone names, the template VMs, clones and pools it
+ * started, and the thread that records RAM checksums after a save
+ * ({@link SaveOptions.RamChecksum#BACKGROUND}). Create one per application and
  * share it (as Lettuce's {@code ClientResources}); it builds templates, clones and pools, and
  * {@link #close()} stops whatever of them is still running.
  *
@@ -70,6 +79,10 @@ public final class Templating implements AutoCloseable {
     private final CloneVerdicts verdicts = new CloneVerdicts();
     private final CloneWorkflow cloneWorkflow;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
+    /** RAM checksums being (or that were) recorded in the background, by template directory and save time. */
+    private final Map<String, CompletableFuture<Template>> recordings = new ConcurrentHashMap<>();
+    /** One thread, started when needed and ended when idle, hashes RAM files after saves. */
+    private final ThreadPoolExecutor background;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Templating(Builder b, boolean shared) {
@@ -86,6 +99,13 @@ public final class Templating implements AutoCloseable {
         Launches launches = new Launches(launcher, qmpOptions, confinement, agentOptions);
         this.templateLaunch = new TemplateLaunch(launches);
         this.saveWorkflow = new SaveWorkflow(launches);
+        ThreadPoolExecutor exec = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "qmpkit-ram-checksum");
+            t.setDaemon(true);
+            return t;
+        });
+        exec.allowCoreThreadTimeOut(true);
+        this.background = exec;
         this.cloneWorkflow = new CloneWorkflow(launches, checks, features, verdicts,
                 cloneUids == null ? null : new CloneUidAllocator(cloneUids), macAllocator);
         if (cloneUids != null) {
@@ -270,6 +290,8 @@ public final class Templating implements AutoCloseable {
         if (shared || !closed.compareAndSet(false, true)) {
             return;
         }
+        // A background hashing still running is abandoned (the manifest keeps no RAM checksum).
+        background.shutdownNow();
         List<AutoCloseable> all = new ArrayList<>(open);
         for (Class<?> kind : List.of(ClonePool.class, CloneVm.class, TemplateVm.class)) {
             for (AutoCloseable c : all) {
@@ -291,23 +313,70 @@ public final class Templating implements AutoCloseable {
 
     // ---- for the objects it builds
 
-    TemplateManifest save(TemplateVm vm, SaveOptions options) {
+    Template save(TemplateVm vm, SaveOptions options) {
         long t0 = System.nanoTime();
         boolean ok = false;
+        Template t;
+        SaveOptions measured = measure == TemplatingMetrics.NONE ? options
+                : options.toBuilder().listener(MeasuredProgress.of(options.listener(), measure)).build();
         try {
-            SaveOptions measured = measure == TemplatingMetrics.NONE ? options
-                    : options.toBuilder().listener(MeasuredProgress.of(options.listener(), measure)).build();
-            TemplateManifest m = saveWorkflow.save(vm, measured);
+            t = new Template(this, vm.directory(), saveWorkflow.save(vm, measured));
             ok = true;
-            return m;
         } finally {
             measure.templateSaved(ok, System.nanoTime() - t0);
         }
+        if (options.ramChecksum() == SaveOptions.RamChecksum.BACKGROUND) {
+            // Taken now, so the hashing refuses a file changed between the save and its turn.
+            recordRamChecksums(t, TemplateChecks.ramIdentities(t), measured.listener());
+        }
+        return t;
     }
 
     /** @return the metrics, guarded: for the pools */
     TemplatingMetrics measure() {
         return measure;
+    }
+
+    /**
+     * @param t a template of this owner
+     * @return its recorded RAM checksums: at once when its manifest has them, else the background
+     *         hashing of its save (or one started now)
+     */
+    CompletableFuture<Template> ramChecksums(Template t) {
+        return t.hasRamChecksums() ? CompletableFuture.completedFuture(t)
+                : recordRamChecksums(t, null, ProgressListener.NONE);
+    }
+
+    /** @return the background hashing of {@code t}'s save, or null when none was started by this owner */
+    CompletableFuture<Template> recording(Template t) {
+        return recordings.get(t.directory() + "|" + t.manifest().createdAt());
+    }
+
+    private CompletableFuture<Template> recordRamChecksums(Template t, Map<String, String> atSave,
+                                                           ProgressListener listener) {
+        return recordings.computeIfAbsent(t.directory() + "|" + t.manifest().createdAt(), k -> {
+            CompletableFuture<Template> done = new CompletableFuture<>();
+            try {
+                background.execute(() -> {
+                    try {
+                        TemplateManifest m = new Steps(listener, "template").run(Step.RAM_CHECKSUM,
+                                () -> TemplateChecks.recordRamChecksums(t, atSave));
+                        done.complete(new Template(this, t.directory(), m));
+                    } catch (ManifestMismatchException e) {
+                        checks.refuseRamFiles(t, e);
+                        LOG.error("recording the RAM checksums of template {} after its save failed; this owner refuses "
+                                + "its clones from now on: {}", t.directory(), e.getMessage());
+                        done.completeExceptionally(e);
+                    } catch (RuntimeException | Error e) {
+                        LOG.warn("recording the RAM checksums of template {} failed: {}", t.directory(), e.toString());
+                        done.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                done.completeExceptionally(closedException());
+            }
+            return done;
+        });
     }
 
     TemplateChecks checks() {

@@ -9,7 +9,7 @@ class SaveOptionsTest {
 
     @Test
     void theDefaultHashesTheRamFiles_soASaveIsVerifiableUnlessTheCallerOptsOut() {
-        assertThat(SaveOptions.defaults().ramChecksum()).isEqualTo(SaveOptions.RamChecksum.FULL);
+        assertThat(SaveOptions.defaults().ramChecksum()).isEqualTo(SaveOptions.RamChecksum.BACKGROUND);
         assertThat(SaveOptions.defaults().listener()).isSameAs(ProgressListener.NONE);
         ProgressListener l = new ProgressListener() {
         };

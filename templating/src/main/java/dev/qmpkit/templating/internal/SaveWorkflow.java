@@ -192,7 +192,8 @@ public final class SaveWorkflow {
         String[] stateSha = new String[1];
         steps.run(Step.CHECKSUM, () -> io(() -> {
             // Hashing RAM files reads every byte (seconds per GiB); without it the save is flat in guest
-            // size, and clones then refuse RAM files modified after the save instead of hashing them.
+            // size, and clones then refuse RAM files modified after the save instead of hashing them
+            // (with BACKGROUND the owner hashes them once the save has returned).
             for (RamBackend b : d.ramBackends()) {
                 backends.add(new BackendFile(b.id(), b.kind(), b.sizeBytes(), b.fileName(),
                         hashRam ? WorkFiles.sha256(dir.resolve(b.fileName())) : null));
@@ -217,7 +218,8 @@ public final class SaveWorkflow {
         steps.run(Step.WRITE_MANIFEST, () -> io(() -> ManifestIo.write(dir, manifest)));
         LOG.info("saved template {} (QEMU {}, {}, state {} bytes in {} ms, RAM checksums {})", dir,
                 features.version(), machine, manifest.state().sizeBytes(), manifest.state().saveMillis(),
-                hashRam ? "recorded" : "not recorded");
+                hashRam ? "recorded" : options.ramChecksum() == SaveOptions.RamChecksum.BACKGROUND
+                        ? "recorded in the background" : "not recorded");
         // Read back with every check a clone's open makes; a manifest that fails them is removed with the rest.
         return ManifestIo.readChecked(dir);
     }

@@ -54,6 +54,27 @@ public final class TemplateChecks {
     private final Set<String> verifiedStateFiles = ConcurrentHashMap.newKeySet();
 
     /**
+     * Templates (by directory and save time) whose RAM files a background hashing found changed
+     * after the save: every clone is refused with that finding, whatever the files' times say.
+     */
+    private final Map<String, ManifestMismatchException> refusedRamFiles = new ConcurrentHashMap<>();
+
+    /**
+     * Refuses every later clone of {@code t} (this owner's): its background RAM hashing found a
+     * file changed after the save.
+     *
+     * @param t the template as saved
+     * @param why what the hashing found
+     */
+    public void refuseRamFiles(Template t, ManifestMismatchException why) {
+        refusedRamFiles.put(saveKey(t), why);
+    }
+
+    private static String saveKey(Template t) {
+        return t.directory() + "|" + t.manifest().createdAt();
+    }
+
+    /**
      * The checks of {@link dev.qmpkit.templating.Template#open}: first the manifest itself
      * (fingerprint, then consistency: {@link ManifestCorruptException}), then the files against it
      * (sizes, the machine type in the state file: {@link ManifestMismatchException}). The
@@ -129,6 +150,11 @@ public final class TemplateChecks {
     public void verifyBeforeLaunch(Template t, QemuBinary binary) {
         Path dir = t.directory();
         TemplateManifest m = t.manifest();
+        ManifestMismatchException refused = refusedRamFiles.get(saveKey(t));
+        if (refused != null) {
+            throw new ManifestMismatchException(refused.file(), refused.kind(), "refusing a clone of template " + dir
+                    + ": recording its RAM checksums after the save found a RAM file changed. " + refused.getMessage());
+        }
         checkFiles(dir, m);
         Path state = dir.resolve(m.state().file());
         String before = identity(state);
@@ -291,15 +317,39 @@ public final class TemplateChecks {
      * @return the manifest now on disk
      */
     public static TemplateManifest recordRamChecksums(Template t) {
+        return recordRamChecksums(t, null);
+    }
+
+    /**
+     * As {@link #recordRamChecksums(Template)}, for the save that just wrote {@code t}: a RAM
+     * file whose {@link #identity} is no longer what the save left is refused too, so a change
+     * whose modification time was set back is not recorded either.
+     *
+     * @param atSave {@link #ramIdentities} right after the save, or null when not known
+     * @return the manifest now on disk
+     */
+    public static TemplateManifest recordRamChecksums(Template t, Map<String, String> atSave) {
         Path dir = t.directory();
         // One recorder per directory in this JVM: a second caller waits, then finds them recorded
         // instead of hashing again and racing for the manifest's temporary file.
         synchronized (RECORD_LOCKS.computeIfAbsent(dir, d -> new Object())) {
-            return recordRamChecksumsLocked(t, dir);
+            return recordRamChecksumsLocked(t, dir, atSave);
         }
     }
 
-    private static TemplateManifest recordRamChecksumsLocked(Template t, Path dir) {
+    /**
+     * @param t a template
+     * @return the {@link #identity} of each RAM file, by file name (null for one that cannot be read)
+     */
+    public static Map<String, String> ramIdentities(Template t) {
+        Map<String, String> ids = new java.util.HashMap<>();
+        for (BackendFile b : t.manifest().backends()) {
+            ids.put(b.file(), identity(t.directory().resolve(b.file())));
+        }
+        return ids;
+    }
+
+    private static TemplateManifest recordRamChecksumsLocked(Template t, Path dir, Map<String, String> atSave) {
         // The manifest on disk, not t's: another Template (or process) may have recorded them already.
         TemplateManifest m = ManifestIo.readChecked(dir);
         if (m.backends().stream().allMatch(b -> b.sha256() != null)
@@ -318,10 +368,17 @@ public final class TemplateChecks {
             if (before.lastModifiedTime().toInstant().isAfter(saved)) {
                 throw modifiedWithoutChecksum(t, b, f, before);
             }
+            String identity = atSave == null ? identity(f) : atSave.get(b.file());
+            if (identity == null || !identity.equals(identity(f))) {
+                throw changedSinceSave(b, f, m);
+            }
             String sha = sha256(f, "template RAM file");
             BasicFileAttributes after = attributes(f);
             if (after.lastModifiedTime().toInstant().isAfter(saved)) {
                 throw modifiedWithoutChecksum(t, b, f, after);
+            }
+            if (!identity.equals(identity(f))) {
+                throw changedSinceSave(b, f, m);
             }
             hashed.add(new BackendFile(b.id(), b.kind(), b.sizeBytes(), b.file(), sha));
         }
@@ -387,6 +444,14 @@ public final class TemplateChecks {
             throw new ManifestMismatchException(f, Kind.MISSING, "cannot read template RAM file " + f + ": " + e
                     + "." + RESAVE);
         }
+    }
+
+    /** A write whose modification time was set back still moves the change time. */
+    private static ManifestMismatchException changedSinceSave(BackendFile b, Path f, TemplateManifest m) {
+        return new ManifestMismatchException(f, Kind.NO_RAM_CHECKSUM, "template RAM file " + f + " (backend '"
+                + b.id() + "') changed after the save, before or while its checksum was being recorded (its change "
+                + "time moved although its modification time did not; QEMU " + m.qemu().version() + "): what would "
+                + "be read may not be what was saved, so it is not recorded, and clones of it are refused." + RESAVE);
     }
 
     private static ManifestMismatchException modifiedWithoutChecksum(Template t, BackendFile b, Path f,

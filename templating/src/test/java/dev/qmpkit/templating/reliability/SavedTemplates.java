@@ -56,12 +56,22 @@ final class SavedTemplates implements AutoCloseable {
         return t;
     }
 
-    /** Boots the guest to READY in {@code dir}, then saves it. */
+    /**
+     * Boots the guest to READY in {@code dir}, then saves it with the default options and waits
+     * for the RAM checksums the save records in the background: these tests copy and change the
+     * files, and check what the recorded checksums catch.
+     */
     static Template save(QemuBinary qemu, Path kernelDir, Path dir) throws IOException, InterruptedException {
         Path kernel = BuiltinGuest.writeKernel(kernelDir);
+        Template saved;
         try (TemplateVm vm = TemplateVm.start(qemu, description(kernel), dir)) {
             SerialLog.awaitReady(vm.serialLog(), BOOT);
-            return vm.save();
+            saved = vm.save();
+        }
+        try {
+            return saved.ramChecksumsRecorded().get(2, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the RAM checksums of " + dir + " were not recorded", e);
         }
     }
 

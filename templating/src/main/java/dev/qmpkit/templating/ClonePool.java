@@ -1,5 +1,7 @@
 package dev.qmpkit.templating;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -153,10 +155,13 @@ public final class ClonePool implements AutoCloseable {
                 discardDead(vm);
                 continue;
             }
+            CompletableFuture<JsonNode> cont = vm.qmp().execute("cont");
+            // The refill starts once 'cont' is answered, on the thread that completes it and after the
+            // waiting caller was woken: spawning a QEMU competes for the CPU with 'cont', and waking
+            // the refill thread from the caller let it run first, on the caller's time.
+            cont.whenComplete((reply, error) -> refill());
             try {
-                vm.resume();
-                // Refill only after the hand-out: spawning QEMU competes for the CPU with 'cont'.
-                refill();
+                Futures.await(cont);
                 return vm;
             } catch (CloneRestoreException e) {
                 if (e.step() == Step.RESUME) {

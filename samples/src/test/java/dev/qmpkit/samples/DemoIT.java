@@ -58,6 +58,9 @@ class DemoIT {
         assertThat(r.path("template").path("saveMs").asDouble()).isGreaterThanOrEqualTo(0);
         assertThat(r.path("coldBootMs").asDouble()).isPositive();
         assertThat(r.path("bareQemuStartMs").asDouble()).isPositive();
+        assertThat(r.path("bareBurstMs").asDouble()).as("2 bare QEMUs at once").isPositive();
+        assertThat(r.path("clonesStartWallMs").asDouble()).isPositive();
+        assertThat(r.path("template").path("ramFileSha256").asText()).as("recorded after the save").hasSize(64);
         assertThat(r.path("templateFileUnchanged").asBoolean()).isTrue();
         long templateCounter = r.path("template").path("counter").asLong();
         assertThat(templateCounter).isPositive();
@@ -83,7 +86,8 @@ class DemoIT {
         assertThat(genids).hasSize(2).doesNotContain(r.path("template").path("vmgenid").asText(), "");
 
         assertThat(run.out()).contains("template cold boot to READY", "clone start (median)",
-                "bare qemu -M none, spawn to QMP", "template RAM file unchanged after the clones ran: yes",
+                "bare qemu -M none, spawn to QMP", "all 2 bare qemu -M none started at once",
+                "x the bare QEMUs", "template RAM file unchanged after the clones ran: yes",
                 "the cold-booted template's");
         assertThat(run.err()).contains("template booted: READY after").containsPattern("clone-\\d+ alive: counter");
         // The temporary work folder was removed.

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param coldBootMs QEMU start to the guest's READY line on the serial port
  * @param bareQemuStartMs reference: spawn of {@code qemu -M none} to a negotiated QMP monitor (median of 3)
  * @param clonesStartWallMs from starting all clones at once until the last one ran
+ * @param bareBurstMs reference: as many bare {@code qemu -M none} started at once (before the
+ *                    clones), from the start until the last one's QMP monitor was negotiated
  * @param clones one entry per clone; never null
  * @param allClonesAlive whether every clone demonstrably ran on from the template's state
  * @param templateFileUnchanged whether the template's RAM file has the same SHA-256 after the
@@ -27,7 +29,7 @@ import java.util.Objects;
  *                           read differ from every other clone's; null for a guest without an agent
  */
 public record DemoReport(Qemu qemu, String guest, String accel, TemplateInfo template, double coldBootMs,
-                         double bareQemuStartMs, double clonesStartWallMs, List<CloneInfo> clones,
+                         double bareQemuStartMs, double clonesStartWallMs, double bareBurstMs, List<CloneInfo> clones,
                          boolean allClonesAlive, boolean templateFileUnchanged, int templateAgeSeconds,
                          @JsonInclude(JsonInclude.Include.NON_NULL) Boolean templateDisksUnchanged,
                          @JsonInclude(JsonInclude.Include.NON_NULL) Boolean identitiesDistinct) {
@@ -51,9 +53,11 @@ public record DemoReport(Qemu qemu, String guest, String accel, TemplateInfo tem
     /**
      * @param memoryMiB guest RAM
      * @param saveMs how long QEMU took to write the device state ({@code migrate})
-     * @param saveTotalMs the whole save: stop, migrate, quit, fsync, checksums, manifest
+     * @param saveTotalMs the whole save: stop, migrate, quit, fsync, state checksum, manifest (the RAM
+     *                    checksum is recorded in the background afterwards)
      * @param stateBytes size of the device-state file
-     * @param ramFileSha256 SHA-256 of the RAM file after the save; never null
+     * @param ramFileSha256 SHA-256 of the RAM file as recorded after the save, or null when none
+     *                      could be recorded (the file changed)
      * @param counter the guest's last printed counter before the save, or -1
      * @param vmgenid the template's vmgenid GUID, or null
      * @param pssKiB the cold-booted template's Pss just before the save, for comparison with the clones'

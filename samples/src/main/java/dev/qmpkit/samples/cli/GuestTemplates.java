@@ -136,7 +136,7 @@ public final class GuestTemplates {
             long counter = lastCounter(vm.serialLog());
             TemplateManifest m = template.manifest();
             progress.step("template saved: migrate %d ms, %d bytes of device state, %.0f ms in total "
-                    + "(with fsync and checksums); counter stood at %d", m.state().saveMillis(), m.state().sizeBytes(),
+                    + "(with fsync; the RAM checksum follows in the background); counter stood at %d", m.state().saveMillis(), m.state().sizeBytes(),
                     saveTotalMs, counter);
             return new Created(template, coldBootMs, saveTotalMs, counter,
                     vm.vmgenid() == null ? null : vm.vmgenid().toString(), memory);

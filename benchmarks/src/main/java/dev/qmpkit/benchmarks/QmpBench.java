@@ -451,31 +451,12 @@ public final class QmpBench {
         Stats run() throws Exception;
     }
 
-    private static final com.sun.management.OperatingSystemMXBean OS =
-            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-
     /** Runs a measurement and attaches the CPU time this JVM and QEMU spent meanwhile. */
     static Stats cpu(long qemuPid, Measurement m) throws Exception {
-        long j0 = OS.getProcessCpuTime();
-        long q0 = threadsCpuNanos(qemuPid);
+        long j0 = ProcCpu.jvm();
+        long q0 = ProcCpu.threads(qemuPid);
         Stats s = m.run();
-        return s.withCpu(OS.getProcessCpuTime() - j0, threadsCpuNanos(qemuPid) - q0);
-    }
-
-    /** @return the CPU time of every thread of a process, from /proc/PID/task/TID/schedstat (ns) */
-    private static long threadsCpuNanos(long pid) throws IOException {
-        long sum = 0;
-        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path t : tasks.toList()) {
-                try {
-                    String st = Files.readString(t.resolve("schedstat"));
-                    sum += Long.parseLong(st.substring(0, st.indexOf(' ')));
-                } catch (IOException | RuntimeException e) {
-                    // the thread ended meanwhile
-                }
-            }
-        }
-        return sum;
+        return s.withCpu(ProcCpu.jvm() - j0, ProcCpu.threads(qemuPid) - q0);
     }
 
     private void cpuRow(String what, List<Stats> a, List<Stats> b, List<Stats> c) {

@@ -27,8 +27,14 @@ import java.util.function.Supplier;
  * fingerprint, whose files the launch already verified), the same command line as the kernel
  * reports it for the running QEMU ({@code /proc/PID/cmdline}, which must equal what the launcher
  * says it started), apart from the values the workflow gives each clone (its work and run
- * directories, vmgenid GUID, UUID and uid), and the same steps run on it before the check (the
- * only ones that change a paused clone over QMP). QEMU builds its devices and memory backends
+ * directories and every path in them: serial log, disk overlays, monitor and agent sockets;
+ * vmgenid GUID, UUID and uid), and the same steps run on it before the check (the only ones that
+ * change a paused clone over QMP; {@code IDENTITY} hot-plugs the same netdev and NIC model into
+ * every clone, with only its MAC its own, which the guard does not judge on a clone). A clone's
+ * own value is masked only where it stands as a whole argument, a whole option value
+ * ({@code key=value} between commas) or, for a directory, as the start of a path in one: a value
+ * that merely occurs inside another (a uid inside a size) is left as it is, so it can only make
+ * two kinds of one, never one of two. QEMU builds its devices and memory backends
  * from exactly those inputs; the guest has not run. Whatever cannot be identified that way is
  * inspected in full every time: a QEMU whose {@code /proc} entry is gone or differs (a
  * {@link dev.qmpkit.qmp.launch.QemuStarter} that is not the real launcher, a QEMU that died: a
@@ -62,7 +68,9 @@ public final class CloneVerdicts {
      * @param process the clone's QEMU, paused after its restore
      * @param template the template directory
      * @param fingerprint the template manifest's fingerprint
-     * @param own each value given to this clone only (paths, GUIDs, uid), null entries ignored
+     * @param own each value given to this clone only (directories, GUIDs, uid), null entries
+     *            ignored; a value that starts with {@code /} is a directory, and paths under it are
+     *            the clone's too
      * @param steps the steps run on it so far
      */
     static Kind kindOf(QemuProcess process, Path template, String fingerprint, List<String> own, List<Step> steps) {
@@ -89,16 +97,53 @@ public final class CloneVerdicts {
             if (a.equals("-readconfig") || a.equals("--readconfig")) {
                 return null;
             }
-            String m = a;
-            for (int i = 0; i < own.size(); i++) {
-                String v = own.get(i);
-                if (v != null && !v.isEmpty()) {
-                    m = m.replace(v, "<own" + i + ">");
-                }
-            }
-            masked.add(m);
+            masked.add(mask(a, own));
         }
         return new Kind(template, fingerprint, binary, List.copyOf(masked), List.copyOf(steps));
+    }
+
+    /**
+     * @param arg one argument of the command line
+     * @param own the clone's own values
+     * @return the argument with each own value that stands as the whole argument, as a whole
+     *         comma-separated part or the value of a {@code key=value} part, replaced by a
+     *         placeholder (a directory also as the start of a path there)
+     */
+    static String mask(String arg, List<String> own) {
+        String whole = maskValue(arg, own);
+        if (whole != null) {
+            return whole;
+        }
+        // QEMU's escaped comma (",,") stays inside its part: such a part is compared as it is.
+        String[] parts = arg.split("(?<!,),(?!,)", -1);
+        StringBuilder out = new StringBuilder(arg.length());
+        for (int p = 0; p < parts.length; p++) {
+            String part = parts[p];
+            int eq = part.indexOf('=');
+            String m = eq < 0 ? maskValue(part, own) : maskValue(part.substring(eq + 1), own);
+            if (p > 0) {
+                out.append(',');
+            }
+            out.append(m == null ? part : eq < 0 ? m : part.substring(0, eq + 1) + m);
+        }
+        return out.toString();
+    }
+
+    /** @return the value with its own value masked, or null when it is no clone's own value */
+    private static String maskValue(String v, List<String> own) {
+        for (int i = 0; i < own.size(); i++) {
+            String o = own.get(i);
+            if (o == null || o.isEmpty()) {
+                continue;
+            }
+            if (v.equals(o)) {
+                return "<own" + i + ">";
+            }
+            if (o.startsWith("/") && v.startsWith(o.endsWith("/") ? o : o + "/")) {
+                return "<own" + i + ">" + v.substring(o.length());
+            }
+        }
+        return null;
     }
 
     /**

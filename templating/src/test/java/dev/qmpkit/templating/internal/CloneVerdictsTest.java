@@ -61,6 +61,27 @@ class CloneVerdictsTest {
     }
 
     @Test
+    void ownValuesAreMaskedOnlyAsWholeValuesOrPathsUnderTheirDirectory_soTheyNeverMergeTwoKinds() {
+        List<String> own = List.of("/w/clone-1", "/run/q-1", "1111-aaaa", "1001:1001");
+        assertThat(CloneVerdicts.mask("file,id=s0,path=/w/clone-1/serial.log", own))
+                .isEqualTo("file,id=s0,path=<own0>/serial.log");
+        assertThat(CloneVerdicts.mask("file=/w/clone-1/d0.qcow2,format=qcow2,if=none,id=d0", own))
+                .as("a disk overlay").isEqualTo("file=<own0>/d0.qcow2,format=qcow2,if=none,id=d0");
+        assertThat(CloneVerdicts.mask("socket,id=qga0,path=/run/q-1/qga.sock,server=on,wait=off", own))
+                .as("the agent socket").isEqualTo("socket,id=qga0,path=<own1>/qga.sock,server=on,wait=off");
+        assertThat(CloneVerdicts.mask("vmgenid,guid=1111-aaaa", own)).isEqualTo("vmgenid,guid=<own2>");
+        assertThat(CloneVerdicts.mask("1111-aaaa", own)).as("-uuid's value").isEqualTo("<own2>");
+        assertThat(CloneVerdicts.mask("exit-with-parent=on,user=1001:1001", own))
+                .isEqualTo("exit-with-parent=on,user=<own3>");
+        assertThat(CloneVerdicts.mask("memory-backend-file,id=m,size=1001:1001x", own))
+                .as("a value that only contains an own value").isEqualTo("memory-backend-file,id=m,size=1001:1001x");
+        assertThat(CloneVerdicts.mask("path=/w/clone-10/serial.log", own))
+                .as("a sibling directory whose name starts alike").isEqualTo("path=/w/clone-10/serial.log");
+        assertThat(CloneVerdicts.mask("file,path=/w/clone-1/a,,b", own))
+                .as("an escaped comma stays in its value").isEqualTo("file,path=<own0>/a,,b");
+    }
+
+    @Test
     void aPassingVerdictIsKeptPerKind_aRefusalNever_andFirstClonesOfAKindWaitForTheOneThatInspects()
             throws Exception {
         CloneVerdicts verdicts = new CloneVerdicts();

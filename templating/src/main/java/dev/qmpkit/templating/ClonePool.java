@@ -1,7 +1,5 @@
 package dev.qmpkit.templating;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -155,13 +153,11 @@ public final class ClonePool implements AutoCloseable {
                 discardDead(vm);
                 continue;
             }
-            CompletableFuture<JsonNode> cont = vm.qmp().execute("cont");
-            // The refill starts once 'cont' is answered, on the thread that completes it and after the
-            // waiting caller was woken: spawning a QEMU competes for the CPU with 'cont', and waking
-            // the refill thread from the caller let it run first, on the caller's time.
-            cont.whenComplete((reply, error) -> refill());
             try {
-                Futures.await(cont);
+                // The refill starts once 'cont' is answered, on the thread that completes it and after
+                // the waiting caller was woken: spawning a QEMU competes for the CPU with 'cont', and
+                // waking the refill thread from the caller let it run first, on the caller's time.
+                vm.resume(this::refill);
                 return vm;
             } catch (CloneRestoreException e) {
                 if (e.step() == Step.RESUME) {

@@ -1,5 +1,6 @@
 package dev.qmpkit.templating;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.qmpkit.qmp.Futures;
 import dev.qmpkit.qmp.QmpClient;
 import dev.qmpkit.qmp.agent.GuestAgentClient;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -163,11 +165,26 @@ public final class CloneVm implements AutoCloseable {
      *         (then the clone is stopped, as a failed start is)
      */
     public Duration resume() {
+        return resume(null);
+    }
+
+    /**
+     * As {@link #resume()}, for a pool.
+     *
+     * @param contAnswered runs once QEMU answered {@code cont} (or it failed), on the thread that
+     *                     completes the reply, before the agent and the fix-ups; null for nothing
+     * @return how long it took
+     */
+    Duration resume(Runnable contAnswered) {
         long t0 = System.nanoTime();
         if (finished.compareAndSet(false, true)) {
-            report = restored.pending().resume();
+            report = restored.pending().resume(contAnswered);
         } else {
-            Futures.await(qmp().execute("cont"));
+            CompletableFuture<JsonNode> cont = qmp().execute("cont");
+            if (contAnswered != null) {
+                cont.whenComplete((reply, error) -> contAnswered.run());
+            }
+            Futures.await(cont);
         }
         return Duration.ofNanos(System.nanoTime() - t0);
     }

@@ -50,6 +50,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -138,9 +139,11 @@ public final class CloneWorkflow {
         /**
          * Resumes the clone, waits for its agent and runs its fix-ups; on failure stops it.
          *
+         * @param contAnswered runs once QEMU answered {@code cont} (or it failed), on the thread
+         *                     that completes the reply, before the agent and the fix-ups; null for nothing
          * @return the report
          */
-        CloneReport resume();
+        CloneReport resume(Runnable contAnswered);
     }
 
     /** One step of a clone's start. */
@@ -168,6 +171,8 @@ public final class CloneWorkflow {
         final List<FixUpResult> fixUpResults = new ArrayList<>();
         Path workDir;
         long resumedNanos;
+        /** Runs once {@code cont} is answered at the first resume of a paused clone (a pool's refill), or null. */
+        Runnable contAnswered;
         Duration agentReady;
         UUID smbiosUuid;
         Path serialLog;
@@ -225,7 +230,7 @@ public final class CloneWorkflow {
                 s.spawnNanos, s.launchTime, s.restoreTime, total, confinement, s.cleanups,
                 Collections.unmodifiableMap(s.overlays), Duration.ofNanos(end - s.spawnNanos),
                 o.resume() ? report(s) : new CloneReport(s.name, true, null, List.of(), s.uuid, null),
-                o.resume() ? null : () -> resumeLater(s));
+                o.resume() ? null : contAnswered -> resumeLater(s, contAnswered));
     }
 
     /** The steps of a start, in order; the place where further steps go. */
@@ -252,7 +257,12 @@ public final class CloneWorkflow {
     private static List<Handler> afterResume(CloneOptions o, VmDescription d) {
         List<Handler> h = new ArrayList<>();
         h.add(new Handler(Step.RESUME, s -> {
-            Futures.await(s.qmp().commands().cont());
+            CompletableFuture<Void> cont = s.qmp().commands().cont();
+            if (s.contAnswered != null) {
+                Runnable then = s.contAnswered;
+                cont.whenComplete((reply, error) -> then.run());
+            }
+            Futures.await(cont);
             s.resumedNanos = System.nanoTime();
         }));
         // Fix-ups that need the agent wait for it even when the caller does not.
@@ -266,7 +276,8 @@ public final class CloneWorkflow {
     }
 
     /** The first resume of a clone started paused: the steps after the restore, then its report. */
-    private static CloneReport resumeLater(Start s) {
+    private static CloneReport resumeLater(Start s, Runnable contAnswered) {
+        s.contAnswered = contAnswered;
         try {
             for (Handler h : afterResume(s.options, s.description)) {
                 s.steps.run(h.step(), () -> h.action().accept(s));

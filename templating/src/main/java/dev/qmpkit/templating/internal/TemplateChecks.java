@@ -339,12 +339,19 @@ public final class TemplateChecks {
 
     /**
      * @param t a template
-     * @return the {@link #identity} of each RAM file, by file name (null for one that cannot be read)
+     * @return the {@link #identity} of each RAM file, disk layer and base image, by its path as
+     *         the manifest names it (null for one that cannot be read)
      */
     public static Map<String, String> ramIdentities(Template t) {
         Map<String, String> ids = new java.util.HashMap<>();
         for (BackendFile b : t.manifest().backends()) {
             ids.put(b.file(), identity(t.directory().resolve(b.file())));
+        }
+        for (DiskLayer l : t.manifest().disks()) {
+            ids.put(l.file(), identity(t.directory().resolve(l.file())));
+            if (l.base() != null) {
+                ids.put(l.base(), identity(Path.of(l.base())));
+            }
         }
         return ids;
     }
@@ -384,10 +391,11 @@ public final class TemplateChecks {
         }
         List<DiskLayer> layers = new ArrayList<>();
         for (DiskLayer l : m.disks()) {
-            String layerSha = l.sha256() != null ? l.sha256()
-                    : hashUnmodified(dir.resolve(l.file()), saved, t, "template disk layer of disk '" + l.id() + "'");
-            String baseSha = l.base() == null || l.baseSha256() != null ? l.baseSha256()
-                    : hashUnmodified(Path.of(l.base()), saved, t, "base image of template disk '" + l.id() + "'");
+            String layerSha = l.sha256() != null ? l.sha256() : hashUnchanged(dir.resolve(l.file()),
+                    atSave == null ? null : atSave.get(l.file()), saved, t, "template disk layer of disk '" + l.id() + "'");
+            String baseSha = l.base() == null || l.baseSha256() != null ? l.baseSha256() : hashUnchanged(
+                    Path.of(l.base()), atSave == null ? null : atSave.get(l.base()), saved, t,
+                    "base image of template disk '" + l.id() + "'");
             layers.add(new DiskLayer(l.id(), l.file(), l.sizeBytes(), layerSha, l.base(), l.baseSizeBytes(), baseSha));
         }
         TemplateManifest updated = ManifestIo.sign(new TemplateManifest(m.formatVersion(), m.createdAt(), m.qemu(),
@@ -402,6 +410,32 @@ public final class TemplateChecks {
         }
         LOG.info("recorded the RAM checksums of template {}", dir);
         return updated;
+    }
+
+    /**
+     * As {@link #hashUnmodified}, and, for the save that just wrote the template, refuses a file
+     * whose {@link #identity} moved since (a write whose modification time was set back).
+     *
+     * @param atSave the file's identity right after the save, or null when not known
+     */
+    private static String hashUnchanged(Path f, String atSave, Instant saved, Template t, String what) {
+        if (atSave == null) {
+            return hashUnmodified(f, saved, t, what);
+        }
+        refuseIfChanged(f, atSave, t, what);
+        String sha = hashUnmodified(f, saved, t, what);
+        refuseIfChanged(f, atSave, t, what);
+        return sha;
+    }
+
+    private static void refuseIfChanged(Path f, String atSave, Template t, String what) {
+        if (!atSave.equals(identity(f))) {
+            throw new ManifestMismatchException(f, Kind.NO_RAM_CHECKSUM, what + " " + f + " changed after the save "
+                    + "at " + t.manifest().createdAt() + " (QEMU " + t.manifest().qemu().version() + "), before or "
+                    + "while its checksum was being recorded (its change time moved, whatever its modification time "
+                    + "says): what would be read may not be what was saved, so it is not recorded, and clones of it "
+                    + "are refused." + RESAVE);
+        }
     }
 
     /** @return the SHA-256 of a file not modified since the save (checked before and after hashing), or refuses */
@@ -459,10 +493,11 @@ public final class TemplateChecks {
         return new ManifestMismatchException(f, Kind.NO_RAM_CHECKSUM, "template RAM file " + f + " (backend '"
                 + b.id() + "') was modified at " + a.lastModifiedTime() + ", after the save at "
                 + t.manifest().createdAt() + " (QEMU " + t.manifest().qemu().version() + "), and cannot be verified: no checksum was recorded "
-                + "(the template was saved with SaveOptions.RamChecksum.NONE). It is refused, because a clone could "
-                + "run on a silently different base. Fix: if the template directory was copied, copy it again "
-                + "keeping modification times (cp -a, rsync -a); otherwise save the template again with the RAM "
-                + "checksum on (SaveOptions.RamChecksum.FULL, the default).");
+                + "(the template was saved with SaveOptions.RamChecksum.NONE, or its owner is still recording them in the "
+                + "background). It is refused, because a clone could run on a silently different base. Fix: if the "
+                + "template directory was copied, copy it again keeping modification times (cp -a, rsync -a); "
+                + "otherwise save the template again with the RAM checksums recorded (the default "
+                + "SaveOptions.RamChecksum.BACKGROUND, or FULL).");
     }
 
     private static void verifyRamChecksum(Template t, BackendFile b, Path f) {

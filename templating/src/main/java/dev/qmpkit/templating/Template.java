@@ -173,15 +173,21 @@ public final class Template {
 
     /**
      * Proves the template's disk layers and their base images are unchanged since the save:
-     * hashes each and compares with the manifest. Reads every byte.
+     * hashes each and compares with the manifest. Reads every byte. For a template whose owner
+     * is still recording its checksums in the background ({@link SaveOptions.RamChecksum#BACKGROUND},
+     * the default), waits for that first and compares with what it recorded.
      *
-     * @throws ManifestMismatchException naming the file whose checksum differs, or, before
-     *         reading anything, a layer whose checksum was never recorded
+     * @throws ManifestMismatchException naming the file whose checksum differs; the background
+     *         recording's refusal of a file changed after the save; or, before reading anything,
+     *         a layer whose checksum was never recorded
      *         ({@link ManifestMismatchException.Kind#NO_RAM_CHECKSUM}; record them with
      *         {@link #recordRamChecksums()})
+     * @throws TemplatingException when interrupted while waiting for the background recording
      */
     public void verifyDisks() {
-        TemplateChecks.verifyDiskChecksums(this);
+        CompletableFuture<Template> recording = manifest.disks().stream().allMatch(TemplateManifest.DiskLayer::hasChecksums)
+                ? null : templating.recording(this);
+        TemplateChecks.verifyDiskChecksums(recording == null ? this : await(recording));
     }
 
     /** @return whether the manifest records the SHA-256 of every RAM file (see {@link SaveOptions.RamChecksum}) */

@@ -290,8 +290,10 @@ public final class Templating implements AutoCloseable {
         if (shared || !closed.compareAndSet(false, true)) {
             return;
         }
-        // A background hashing still running is abandoned (the manifest keeps no RAM checksum).
+        // A background hashing still running is abandoned (the manifest keeps no RAM checksum), and
+        // whoever waits for one (verifyRamFiles, ramChecksumsRecorded) is told so instead of waiting forever.
         background.shutdownNow();
+        recordings.values().forEach(f -> f.completeExceptionally(closedException()));
         List<AutoCloseable> all = new ArrayList<>(open);
         for (Class<?> kind : List.of(ClonePool.class, CloneVm.class, TemplateVm.class)) {
             for (AutoCloseable c : all) {
@@ -363,6 +365,11 @@ public final class Templating implements AutoCloseable {
                                 () -> TemplateChecks.recordRamChecksums(t, atSave));
                         done.complete(new Template(this, t.directory(), m));
                     } catch (ManifestMismatchException e) {
+                        if (closed.get()) {
+                            // Interrupted by close(): nothing was found changed.
+                            done.completeExceptionally(closedException());
+                            return;
+                        }
                         checks.refuseRamFiles(t, e);
                         LOG.error("recording the RAM checksums of template {} after its save failed; this owner refuses "
                                 + "its clones from now on: {}", t.directory(), e.getMessage());

@@ -162,7 +162,7 @@ class DiskPrivacyIT {
         assertThat(fsck.exitCode()).as("e2fsck -fn: %s", fsck.tail()).isZero();
         System.out.printf("[%s] template layer %s unchanged and clean; %d killed clones' disks clean after journal "
                 + "replay; a later clone's file system clean after umount: %s%n", version,
-                t.manifest().disks().get(0).sha256().substring(0, 12), kept.size(),
+                t.ramChecksumsRecorded().join().manifest().disks().get(0).sha256().substring(0, 12), kept.size(),
                 fsck.stdoutText().lines().reduce((a, b) -> b).orElse(""));
     }
 

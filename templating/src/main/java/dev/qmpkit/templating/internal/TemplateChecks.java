@@ -496,8 +496,8 @@ public final class TemplateChecks {
                 + "(the template was saved with SaveOptions.RamChecksum.NONE, or its owner is still recording them in the "
                 + "background). It is refused, because a clone could run on a silently different base. Fix: if the "
                 + "template directory was copied, copy it again keeping modification times (cp -a, rsync -a); "
-                + "otherwise save the template again with the RAM checksums recorded (the default "
-                + "SaveOptions.RamChecksum.BACKGROUND, or FULL).");
+                + "otherwise save the template again with the RAM checksums recorded (SaveOptions.RamChecksum.FULL, or "
+                + "the default BACKGROUND and Template.ramChecksumsRecorded() before touching the directory).");
     }
 
     private static void verifyRamChecksum(Template t, BackendFile b, Path f) {

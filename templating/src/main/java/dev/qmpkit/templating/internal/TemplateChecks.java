@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +70,21 @@ public final class TemplateChecks {
      */
     public void refuseRamFiles(Template t, ManifestMismatchException why) {
         refusedRamFiles.put(saveKey(t), why);
+    }
+
+    /** The save times of the manifests this owner checked: parsing one costs more than a clone's stats. */
+    private final Map<String, Instant> savedAt = new ConcurrentHashMap<>();
+
+    private Instant savedAt(Template t) {
+        String at = t.manifest().createdAt();
+        Instant i = savedAt.get(at);
+        if (i == null) {
+            i = Instant.parse(at);
+            if (savedAt.size() < 1024) {
+                savedAt.put(at, i);
+            }
+        }
+        return i;
     }
 
     private static String saveKey(Template t) {
@@ -193,7 +210,7 @@ public final class TemplateChecks {
      * is not read, so a clone start stays cheap.
      */
     private void checkRamFilesUntouched(Template t) {
-        Instant saved = Instant.parse(t.manifest().createdAt());
+        Instant saved = savedAt(t);
         for (BackendFile b : t.manifest().backends()) {
             Path f = t.directory().resolve(b.file());
             BasicFileAttributes a = attributes(f);
@@ -219,7 +236,7 @@ public final class TemplateChecks {
      * checksum) before a clone may use it.
      */
     private void checkDiskLayersUntouched(Template t) {
-        Instant saved = Instant.parse(t.manifest().createdAt());
+        Instant saved = savedAt(t);
         for (DiskLayer l : t.manifest().disks()) {
             for (DiskFile f : diskFiles(t, l)) {
                 BasicFileAttributes a = attributes(f.path());
@@ -464,8 +481,10 @@ public final class TemplateChecks {
     private static String identity(Path f) {
         try {
             Map<String, Object> a = Files.readAttributes(f, "unix:dev,ino,size,lastModifiedTime,ctime");
+            // Nanoseconds, not FileTime.toString(): formatting two dates cost more than the stat itself.
             return f.toAbsolutePath() + "|" + a.get("dev") + "|" + a.get("ino") + "|" + a.get("size") + "|"
-                    + a.get("lastModifiedTime") + "|" + a.get("ctime");
+                    + ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS) + "|"
+                    + ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS);
         } catch (IOException | RuntimeException e) {
             return null;
         }

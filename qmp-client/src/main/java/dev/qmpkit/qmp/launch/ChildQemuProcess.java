@@ -137,6 +137,10 @@ final class ChildQemuProcess implements QemuProcess {
         try {
             stop();
         } finally {
+            if (watchdog != null) {
+                // At once, not only from the exit callback, so a closed QEMU is never still listed.
+                watchdog.forgetIfGone(process);
+            }
             cleanups.run();
             closed.complete(null);
         }

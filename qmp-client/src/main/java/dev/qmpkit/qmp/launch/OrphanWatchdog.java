@@ -84,6 +84,18 @@ final class OrphanWatchdog {
         qemu.onExit().thenRun(() -> forget(qemu.pid()));
     }
 
+    /**
+     * Takes a QEMU off the list now if it has exited and been reaped, so a caller that waited
+     * for it (a process's close) need not wait for the exit callback of {@link #watch}.
+     *
+     * @param qemu a QEMU given to {@link #watch}
+     */
+    void forgetIfGone(Process qemu) {
+        if (!qemu.isAlive()) {
+            forget(qemu.pid());
+        }
+    }
+
     private synchronized void add(long pid) {
         if (send("+ " + pid)) {
             watched.add(pid);

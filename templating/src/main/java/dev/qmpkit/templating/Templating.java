@@ -293,6 +293,15 @@ public final class Templating implements AutoCloseable {
         // A background hashing still running is abandoned (the manifest keeps no RAM checksum), and
         // whoever waits for one (verifyRamFiles, ramChecksumsRecorded) is told so instead of waiting forever.
         background.shutdownNow();
+        try {
+            // Interrupted, the hashing stops at its next read; waiting for it means a closed owner
+            // writes no manifest into a template directory afterwards.
+            if (!background.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("the RAM checksum recording did not stop within 10 s of close()");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         recordings.values().forEach(f -> f.completeExceptionally(closedException()));
         List<AutoCloseable> all = new ArrayList<>(open);
         for (Class<?> kind : List.of(ClonePool.class, CloneVm.class, TemplateVm.class)) {

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,8 +188,7 @@ public final class TemplateChecks {
                 verifiedStateFiles.add(before + "|" + m.state().sha256());
             }
         }
-        checkRamFilesUntouched(t);
-        checkDiskLayersUntouched(t);
+        checkFilesUntouched(t);
         String version = QemuVersionProbe.probe(binary).version().toString();
         if (!version.equals(m.qemu().version())) {
             throw new ManifestMismatchException(binary.executable(), Kind.QEMU_VERSION, "template " + dir
@@ -204,63 +204,66 @@ public final class TemplateChecks {
     }
 
     /**
-     * A RAM file modified after the save completed is hashed before a clone may use it (a
-     * copy made without preserving times is hashed once, then trusted while it stays as it is),
-     * or refused when the manifest has no checksum to compare it with; one not modified since
-     * is not read, so a clone start stays cheap.
+     * A file every clone reads (a RAM file, a disk layer or its base image) modified after the
+     * save completed is hashed before a clone may use it (a copy made without preserving times is
+     * hashed once, then trusted while it stays as it is), or refused when the manifest has no
+     * checksum to compare it with; one not modified since is not read, so a clone start stays cheap.
      */
-    private void checkRamFilesUntouched(Template t) {
+    private void checkFilesUntouched(Template t) {
         Instant saved = savedAt(t);
-        for (BackendFile b : t.manifest().backends()) {
-            Path f = t.directory().resolve(b.file());
-            BasicFileAttributes a = attributes(f);
+        for (CloneInput f : cloneInputs(t)) {
+            BasicFileAttributes a = attributes(f.path());
             if (!a.lastModifiedTime().toInstant().isAfter(saved)) {
                 continue;
             }
-            if (b.sha256() == null) {
-                throw modifiedWithoutChecksum(t, b, f, a);
+            if (f.sha256() == null) {
+                throw f.noChecksum().apply(a);
             }
-            String key = f + "|" + a.size() + "|" + a.lastModifiedTime().toMillis() + "|" + a.fileKey();
+            String key = f.path() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis() + "|" + a.fileKey();
             if (!verifiedRamFiles.contains(key)) {
-                LOG.info("template RAM file {} was modified after the save ({}); hashing it before cloning", f,
+                LOG.info("{} {} was modified after the save ({}); hashing it before cloning", f.what(), f.path(),
                         a.lastModifiedTime());
-                verifyRamChecksum(t, b, f);
+                f.verify().run();
                 verifiedRamFiles.add(key);
             }
         }
     }
 
     /**
-     * As {@link #checkRamFilesUntouched} for the disk layers and their base images: every clone's
-     * overlay reads them, so one modified after the save is hashed (or refused without a
-     * checksum) before a clone may use it.
+     * A file clones read from the template, with what refuses it.
+     *
+     * @param noChecksum the refusal of the file modified after the save with no checksum recorded
+     * @param verify hashes the file and refuses it when it differs from the manifest
      */
-    private void checkDiskLayersUntouched(Template t) {
-        Instant saved = savedAt(t);
+    private record CloneInput(Path path, String sha256, String what,
+                              Function<BasicFileAttributes, ManifestMismatchException> noChecksum, Runnable verify) {
+    }
+
+    /** @return the RAM files, then each disk layer and its base image, of {@code t} */
+    private static List<CloneInput> cloneInputs(Template t) {
+        List<CloneInput> inputs = new ArrayList<>();
+        for (BackendFile b : t.manifest().backends()) {
+            Path f = t.directory().resolve(b.file());
+            inputs.add(new CloneInput(f, b.sha256(), "template RAM file", a -> modifiedWithoutChecksum(t, b, f, a),
+                    () -> verifyRamChecksum(t, b, f)));
+        }
         for (DiskLayer l : t.manifest().disks()) {
             for (DiskFile f : diskFiles(t, l)) {
-                BasicFileAttributes a = attributes(f.path());
-                if (!a.lastModifiedTime().toInstant().isAfter(saved)) {
-                    continue;
-                }
-                if (f.sha256() == null) {
-                    throw new ManifestMismatchException(f.path(), Kind.NO_RAM_CHECKSUM, f.what() + " " + f.path()
-                            + " was modified at " + a.lastModifiedTime() + ", after the save at "
-                            + t.manifest().createdAt() + " (QEMU " + t.manifest().qemu().version() + "), and cannot "
-                            + "be verified: no checksum was recorded (the template was saved with "
-                            + "SaveOptions.RamChecksum.NONE). It is refused, because a clone could run on a silently "
-                            + "different disk. Fix: if the files were copied, copy them again keeping modification "
-                            + "times (cp -a, rsync -a); otherwise save the template again.");
-                }
-                String key = f.path() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis() + "|" + a.fileKey();
-                if (!verifiedRamFiles.contains(key)) {
-                    LOG.info("{} {} was modified after the save ({}); hashing it before cloning", f.what(), f.path(),
-                            a.lastModifiedTime());
-                    verifyDiskFile(t, f);
-                    verifiedRamFiles.add(key);
-                }
+                inputs.add(new CloneInput(f.path(), f.sha256(), f.what(), a -> diskModifiedWithoutChecksum(t, f, a),
+                        () -> verifyDiskFile(t, f)));
             }
         }
+        return inputs;
+    }
+
+    private static ManifestMismatchException diskModifiedWithoutChecksum(Template t, DiskFile f, BasicFileAttributes a) {
+        return new ManifestMismatchException(f.path(), Kind.NO_RAM_CHECKSUM, f.what() + " " + f.path()
+                + " was modified at " + a.lastModifiedTime() + ", after the save at "
+                + t.manifest().createdAt() + " (QEMU " + t.manifest().qemu().version() + "), and cannot "
+                + "be verified: no checksum was recorded (the template was saved with "
+                + "SaveOptions.RamChecksum.NONE). It is refused, because a clone could run on a silently "
+                + "different disk. Fix: if the files were copied, copy them again keeping modification "
+                + "times (cp -a, rsync -a); otherwise save the template again.");
     }
 
     /** A file a disk layer consists of: the layer, or its base image. */
@@ -520,15 +523,13 @@ public final class TemplateChecks {
     }
 
     private static void verifyRamChecksum(Template t, BackendFile b, Path f) {
-        {
-            String sha = sha256(f, "template RAM file");
-            if (!sha.equals(b.sha256())) {
-                throw new ManifestMismatchException(f, Kind.SHA256, "template RAM file " + f + " (backend '" + b.id()
-                        + "') has SHA-256 " + sha + " but was saved as " + b.sha256() + " (QEMU "
-                        + t.manifest().qemu().version() + "): something wrote to it after the save (a template VM "
-                        + "that ran again, a clone with a shared mapping, or a RAM discard on QEMU before 8.2). Every "
-                        + "clone of it is suspect." + RESAVE);
-            }
+        String sha = sha256(f, "template RAM file");
+        if (!sha.equals(b.sha256())) {
+            throw new ManifestMismatchException(f, Kind.SHA256, "template RAM file " + f + " (backend '" + b.id()
+                    + "') has SHA-256 " + sha + " but was saved as " + b.sha256() + " (QEMU "
+                    + t.manifest().qemu().version() + "): something wrote to it after the save (a template VM "
+                    + "that ran again, a clone with a shared mapping, or a RAM discard on QEMU before 8.2). Every "
+                    + "clone of it is suspect." + RESAVE);
         }
     }
 
